@@ -1,0 +1,38 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Both create .venv if missing.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test unit integration check bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install Tide with its pinned dependencies
+
+demo: install ## run the whole pipeline once on the embedded stack (about a minute)
+	$(VENV)/bin/tide demo
+
+test: install ## unit + integration tests (starts its own broker and registry)
+	bash scripts/ensure-compose.sh
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+integration: install
+	$(PY) -m pytest tests/integration
+
+check: install ## lint, format check, type check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) bench/land.py
+
+clean:
+	rm -rf $(VENV) .tide
