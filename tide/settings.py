@@ -1,0 +1,94 @@
+"""Settings of every Tide deployable: read from the environment (``TIDE_`` prefix, ``__`` nesting).
+
+Only entry points (the CLI, the registry server) build a ``TideSettings``; library code receives
+the frozen sub-objects it needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseModel):
+    """Where the Kafka-protocol broker is and how new topics are shaped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated host:port list of Kafka brokers."
+    )
+    partitions: int = Field(4, ge=1, description="Partitions of topics Tide creates.")
+    replication_factor: int = Field(1, ge=1, description="Replication of topics Tide creates.")
+
+
+class RegistrySettings(BaseModel):
+    """Where clients find the schema registry, and where `tide registry serve` listens."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str = Field("http://127.0.0.1:8081", description="Base URL clients use.")
+    host: str = Field("127.0.0.1", description="Interface the registry server binds.")
+    port: int = Field(8081, ge=0, le=65535, description="Port the registry server binds.")
+    database: Path | None = Field(
+        None, description="SQLite file of the registry; default <data_dir>/registry.sqlite."
+    )
+
+
+class LakeSettings(BaseModel):
+    """Where the Iceberg catalog and warehouse live."""
+
+    model_config = ConfigDict(frozen=True)
+
+    catalog_uri: str | None = Field(
+        None, description="SQLAlchemy URI of the Iceberg SQL catalog; default SQLite in data_dir."
+    )
+    warehouse: str | None = Field(
+        None, description="Warehouse location (file:// or s3://); default <data_dir>/warehouse."
+    )
+    namespace: str = Field("tide", description="Iceberg namespace holding Tide's tables.")
+
+
+class StreamSettings(BaseModel):
+    """Event-time windowing of the stream worker."""
+
+    model_config = ConfigDict(frozen=True)
+
+    window_seconds: int = Field(60, ge=1, description="Tumbling window size.")
+    lateness_seconds: int = Field(
+        10, ge=0, description="A window closes when the watermark passes its end plus this."
+    )
+    idle_close_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A partition idle this long (wall clock) closes all its open windows.",
+    )
+    web_port: int = Field(0, ge=0, description="Faust web port of the worker; 0 picks a free one.")
+
+
+class TideSettings(BaseSettings):
+    """Everything a Tide process needs to find its peers and its data."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TIDE_", env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    data_dir: Path = Field(Path(".tide"), description="Local state: registry, lake, outbox.")
+    kafka: KafkaSettings = KafkaSettings()
+    registry: RegistrySettings = RegistrySettings()
+    lake: LakeSettings = LakeSettings()
+    streams: StreamSettings = StreamSettings()
+
+    @property
+    def registry_database(self) -> Path:
+        return self.registry.database or self.data_dir / "registry.sqlite"
+
+    @property
+    def catalog_uri(self) -> str:
+        return self.lake.catalog_uri or f"sqlite:///{(self.data_dir / 'catalog.sqlite').resolve()}"
+
+    @property
+    def warehouse(self) -> str:
+        return self.lake.warehouse or (self.data_dir / "warehouse").resolve().as_uri()
