@@ -1,0 +1,73 @@
+"""The lake's Iceberg catalog: a pyiceberg SQL catalog over SQLite (or any SQLAlchemy URI)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pyiceberg.catalog import Catalog
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+
+from lake.errors import CatalogError
+
+log = logging.getLogger(__name__)
+
+_SQLITE_PREFIX = "sqlite:///"
+
+
+def open_catalog(uri: str, warehouse: str, name: str = "tide") -> Catalog:
+    """Open (creating if needed) the SQL catalog at ``uri`` storing data under ``warehouse``.
+
+    ``uri`` is an SQLAlchemy URI such as ``sqlite:////abs/path/catalog.sqlite``;
+    ``warehouse`` is ``file:///abs/dir`` or ``s3://bucket/prefix``. Local parent
+    directories of both are created.
+    """
+    _make_local_dirs(uri, warehouse)
+    try:
+        catalog = SqlCatalog(name, uri=uri, warehouse=warehouse)
+    except Exception as e:  # SQLAlchemy and pyiceberg raise many types here
+        raise CatalogError(f"cannot open the lake catalog at {uri}: {e}") from e
+    log.debug("opened catalog %s at %s (warehouse %s)", name, uri, warehouse)
+    return catalog
+
+
+def ensure_namespace(catalog: Catalog, namespace: str) -> None:
+    """Create ``namespace`` unless it exists."""
+    try:
+        catalog.create_namespace_if_not_exists(namespace)
+    except Exception as e:
+        raise CatalogError(f"cannot create namespace {namespace!r}: {e}") from e
+
+
+def table_locations(catalog: Catalog, namespace: str) -> dict[str, str]:
+    """The current metadata location of every table in ``namespace``, by table name."""
+    try:
+        identifiers = catalog.list_tables(namespace)
+    except NoSuchNamespaceError:
+        return {}
+    except Exception as e:
+        raise CatalogError(f"cannot list the tables of {namespace!r}: {e}") from e
+    locations: dict[str, str] = {}
+    for identifier in sorted(identifiers):
+        try:
+            table = catalog.load_table(identifier)
+        except NoSuchTableError:
+            continue  # dropped since it was listed
+        except Exception as e:
+            raise CatalogError(f"cannot load table {'.'.join(identifier)}: {e}") from e
+        locations[identifier[-1]] = table.metadata_location
+    return locations
+
+
+def _make_local_dirs(uri: str, warehouse: str) -> None:
+    if uri.startswith(_SQLITE_PREFIX):
+        path = uri[len(_SQLITE_PREFIX) :].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    parsed = urlparse(warehouse)
+    if parsed.scheme == "file":
+        Path(unquote(parsed.path)).mkdir(parents=True, exist_ok=True)
+    elif parsed.scheme == "":
+        Path(warehouse).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,157 @@
+"""Read-only SQL over the lake with DuckDB: every lake table is a view named like the table."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import duckdb
+import duckdb_extensions
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+
+from lake.catalog import table_locations
+from lake.errors import LakeError, QueryError, QueryRefusedError
+
+log = logging.getLogger(__name__)
+
+_READ_ONLY = {duckdb.StatementType.SELECT}  # DESCRIBE, SHOW, SUMMARIZE, PRAGMA x parse as SELECT
+_EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s+(ANALYZE\s+|\([^)]*\)\s*)?", re.IGNORECASE)
+
+
+class QueryEngine:
+    """DuckDB over the Iceberg tables of one catalog namespace, refreshed before each query.
+
+    With ``sandbox`` (the default) the connection may read only the warehouse: file
+    functions elsewhere (``read_csv('/etc/passwd')``) fail, and settings are locked.
+    """
+
+    def __init__(
+        self, catalog: Catalog, namespace: str, extension_dir: Path, sandbox: bool = True
+    ) -> None:
+        self.catalog = catalog
+        self.namespace = namespace
+        self.extension_dir = extension_dir
+        self.sandbox = sandbox
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A new in-memory DuckDB connection with the lake's extensions and a view per table."""
+        self.extension_dir.mkdir(parents=True, exist_ok=True)
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "extension_directory": str(self.extension_dir),
+        }
+        warehouse = str(self.catalog.properties.get("warehouse", ""))
+        try:
+            con = duckdb.connect(":memory:", config=config)
+            for name in _extensions(warehouse):
+                duckdb_extensions.import_extension(name, con=con)
+                con.execute(f"LOAD {name}")
+            con.execute("SET TimeZone = 'UTC'")
+            if warehouse.startswith(("s3://", "s3a://")):
+                _create_s3_secret(con, self.catalog.properties)
+            _create_views(con, table_locations(self.catalog, self.namespace))
+            if self.sandbox:
+                _lock_down(con, warehouse)
+        except duckdb.Error as e:
+            raise LakeError(f"cannot start the DuckDB query engine: {_first_line(e)}") from e
+        return con
+
+    def tables(self) -> list[str]:
+        """The names of the lake tables, queryable as views."""
+        return sorted(table_locations(self.catalog, self.namespace))
+
+    def query(self, sql: str) -> pa.Table:
+        """The result of one read-only statement; QueryRefusedError for anything that writes."""
+        with self._lock:
+            if self._con is None:
+                self._con = self.connect()
+            else:
+                _create_views(self._con, table_locations(self.catalog, self.namespace))
+            cursor = self._con.cursor()
+        try:
+            statement = _read_only_statement(cursor, sql)
+            return cursor.execute(statement).to_arrow_table()
+        except duckdb.Error as e:
+            raise QueryError(_first_line(e)) from e
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        """Close the engine's connection (a later query reconnects)."""
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+def _read_only_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
+    statements = con.extract_statements(sql)
+    if len(statements) != 1:
+        raise QueryRefusedError(f"expected one SQL statement, got {len(statements)}")
+    statement = statements[0]
+    kind = statement.type
+    if kind == duckdb.StatementType.EXPLAIN:
+        # EXPLAIN ANALYZE runs its statement: check what it explains.
+        inner = con.extract_statements(_EXPLAIN_PREFIX.sub("", sql, count=1))
+        if len(inner) == 1 and inner[0].type in _READ_ONLY:
+            return statement
+        kind = inner[0].type if inner else kind
+    elif kind in _READ_ONLY:
+        return statement
+    raise QueryRefusedError(f"only read-only queries are allowed, not {kind.name}")
+
+
+def _extensions(warehouse: str) -> list[str]:
+    remote = warehouse.startswith(("s3://", "s3a://"))
+    return ["avro", "iceberg", *(["httpfs"] if remote else [])]
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, locations: dict[str, str]) -> None:
+    for name, location in locations.items():
+        view = name.replace('"', '""')
+        scan = f"iceberg_scan({_literal(location)})"
+        # A view cannot take parameters: the name and location are quoted instead.
+        con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM {scan}')  # noqa: S608
+    log.debug("lake views: %s", ", ".join(locations) or "none")
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
+    parsed = urlparse(warehouse)
+    root = unquote(parsed.path) if parsed.scheme in ("file", "") else warehouse
+    con.execute(f"SET allowed_directories = [{_literal(root.rstrip('/') + '/')}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def _create_s3_secret(con: duckdb.DuckDBPyConnection, props: dict[str, str]) -> None:
+    """A DuckDB S3 secret from the catalog's pyiceberg ``s3.*`` properties."""
+    options = {
+        "KEY_ID": props.get("s3.access-key-id"),
+        "SECRET": props.get("s3.secret-access-key"),
+        "REGION": props.get("s3.region"),
+    }
+    clauses = [f"{key} {_literal(value)}" for key, value in options.items() if value]
+    endpoint = props.get("s3.endpoint")
+    if endpoint:
+        url = urlparse(endpoint)
+        clauses.append(f"ENDPOINT {_literal(url.netloc or endpoint)}")
+        clauses.append(f"USE_SSL {'true' if url.scheme == 'https' else 'false'}")
+    if props.get("s3.path-style-access", "").lower() == "true":
+        clauses.append("URL_STYLE 'path'")
+    con.execute(f"CREATE OR REPLACE SECRET lake_s3 (TYPE s3{''.join(', ' + c for c in clauses)})")
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
