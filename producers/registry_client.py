@@ -1,0 +1,73 @@
+"""A small HTTP client of the schema registry (Confluent REST API), caching what never changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from producers.errors import RegistryRequestError, RegistryUnavailableError
+
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+
+
+class RegistryClient:
+    """Register schemas and fetch them by id; ids and schemas are cached (they are immutable)."""
+
+    def __init__(self, url: str, timeout_s: float = 5.0) -> None:
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, timeout=timeout_s)
+        self._ids: dict[tuple[str, str], int] = {}
+        self._schemas: dict[int, str] = {}
+
+    def register(self, subject: str, schema_str: str) -> tuple[int, int]:
+        """Register (or find) ``schema_str`` under ``subject``: returns (schema id, version)."""
+        body = self._call("POST", f"/subjects/{subject}/versions", {"schema": schema_str})
+        schema_id = int(body["id"])
+        found = self._call("POST", f"/subjects/{subject}", {"schema": schema_str})
+        self._ids[(subject, schema_str)] = schema_id
+        return schema_id, int(found["version"])
+
+    def id_for(self, subject: str, schema_str: str) -> int:
+        """The id of ``schema_str`` under ``subject``, registering it on first use."""
+        key = (subject, schema_str)
+        if key not in self._ids:
+            body = self._call("POST", f"/subjects/{subject}/versions", {"schema": schema_str})
+            self._ids[key] = int(body["id"])
+        return self._ids[key]
+
+    def schema_by_id(self, schema_id: int) -> str:
+        if schema_id not in self._schemas:
+            body = self._call("GET", f"/schemas/ids/{schema_id}")
+            self._schemas[schema_id] = str(body["schema"])
+        return self._schemas[schema_id]
+
+    def subjects(self) -> list[str]:
+        return [str(s) for s in self._call("GET", "/subjects")]
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        try:
+            response = self._http.request(
+                method,
+                path,
+                content=None if payload is None else json.dumps(payload),
+                headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE},
+            )
+        except httpx.TransportError as e:
+            raise RegistryUnavailableError(f"schema registry not reachable at {self.url}") from e
+        if response.status_code >= 400:
+            raise RegistryRequestError(_error_text(response, method, path))
+        return response.json()
+
+
+def _error_text(response: httpx.Response, method: str, path: str) -> str:
+    try:
+        body = response.json()
+        detail = f"{body.get('message')} (error {body.get('error_code')})"
+    except (ValueError, AttributeError):
+        detail = response.text[:200]
+    return f"schema registry refused {method} {path}: {detail}"

@@ -1,0 +1,50 @@
+"""Validate events against their schema and encode them in the Confluent wire format."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import fastavro
+from fastavro.validation import ValidationError, validate
+
+from producers import wire
+from producers.errors import SchemaValidationError
+from producers.registry_client import RegistryClient
+
+
+class AvroSerializer:
+    """Encoder of one subject's events; the schema id is fetched from the registry once."""
+
+    def __init__(self, registry: RegistryClient, subject: str, schema_str: str) -> None:
+        self.subject = subject
+        self._registry = registry
+        self._schema_str = schema_str
+        self._parsed = fastavro.parse_schema(json.loads(schema_str))
+        self._header: bytes | None = None
+
+    @property
+    def schema_id(self) -> int:
+        return self._registry.id_for(self.subject, self._schema_str)
+
+    def validate(self, event: dict[str, Any]) -> None:
+        """Raise SchemaValidationError naming the field and the expected type."""
+        try:
+            validate(event, self._parsed, raise_errors=True)
+        except ValidationError as e:
+            raise SchemaValidationError(f"{self.subject}: {_describe(e)}") from e
+
+    def encode(self, event: dict[str, Any]) -> bytes:
+        self.validate(event)
+        if self._header is None:
+            self._header = wire.header(self.schema_id)
+        out = io.BytesIO()
+        out.write(self._header)
+        fastavro.schemaless_writer(out, self._parsed, event)
+        return out.getvalue()
+
+
+def _describe(error: ValidationError) -> str:
+    """fastavro reports 'field is <value> of type <type> expected <schema>': keep it to one line."""
+    return "; ".join(str(item).replace("\n", " ") for item in error.errors) or str(error)
