@@ -1,0 +1,15 @@
+"""Errors of batch jobs."""
+
+from tide.errors import TideError
+
+
+class JobError(TideError):
+    """A batch job failed."""
+
+
+class UnknownJobError(JobError):
+    """No job has that id, or no job kind has that name."""
+
+
+class OffsetGapError(JobError):
+    """The lake's committed offsets cannot be resumed on this topic without a gap or a replay."""

@@ -1,0 +1,196 @@
+"""Land a Kafka topic in an Iceberg table, exactly once.
+
+The next offset to read of every partition is committed in the Iceberg snapshot summary in the
+same commit as the rows (see ``lake.offsets``); a restarted job resumes from there, so a crash
+at any point leaves neither a gap nor a duplicate. The job is bounded: it lands what the topic
+held when it started, then stops. Partitions are assigned, not joined through a consumer group:
+the table, not the broker, owns the position, and broker transactions are never relied upon.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from pyiceberg.catalog import Catalog
+from pyiceberg.table import Table
+
+from jobs.errors import JobError, OffsetGapError
+from lake.arrow_schema import avro_to_arrow, records_to_arrow
+from lake.errors import TableNotFoundError
+from lake.offsets import append_with_offsets, committed_offsets
+from lake.tables import ensure_table, load_table
+from producers.deserializer import AvroDeserializer
+from producers.topics import partitions_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LandConfig:
+    bootstrap_servers: str
+    topic: str
+    namespace: str
+    table: str | None = None
+    batch_size: int = 50_000
+
+    @property
+    def table_name(self) -> str:
+        return self.table or self.topic.replace(".", "_")
+
+
+@dataclass
+class LandResult:
+    topic: str
+    table: str
+    rows: int = 0
+    commits: int = 0
+    offsets: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Batch:
+    schema_id: int | None = None
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _existing(catalog: Catalog, namespace: str, name: str) -> Table | None:
+    try:
+        return load_table(catalog, namespace, name)
+    except TableNotFoundError:
+        return None
+
+
+class LandJob:
+    """One bounded landing run of ``config.topic`` into ``namespace.table``."""
+
+    def __init__(
+        self,
+        config: LandConfig,
+        catalog: Catalog,
+        decoder: AvroDeserializer,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.config = config
+        self._catalog = catalog
+        self._decoder = decoder
+        self._progress = progress
+        self._table = _existing(catalog, config.namespace, config.table_name)
+        self._committed = committed_offsets(self._table, config.topic) if self._table else {}
+        self.result = LandResult(config.topic, config.table_name, offsets=dict(self._committed))
+        self.total = 0
+
+    def run(self) -> LandResult:
+        partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.config.bootstrap_servers,
+                "group.id": f"tide-land-{self.config.topic}",
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+                "log_level": 3,
+            }
+        )
+        try:
+            pending = self._assign(consumer, partitions)
+            self._drain(consumer, pending)
+        finally:
+            consumer.close()
+        return self.result
+
+    def _assign(self, consumer: Consumer, partitions: list[int]) -> dict[int, int]:
+        """Assign each partition from its committed offset; returns the end offset of each."""
+        pending: dict[int, int] = {}
+        assignments = []
+        for p in partitions:
+            low, high = consumer.get_watermark_offsets(
+                TopicPartition(self.config.topic, p), timeout=10.0
+            )
+            start = self._committed.get(p, 0)
+            self._check_resumable(p, start, low, high)
+            if start < high:
+                pending[p] = high
+                assignments.append(TopicPartition(self.config.topic, p, start))
+        self.total = sum(pending[p] - self._committed.get(p, 0) for p in pending)
+        if assignments:
+            consumer.assign(assignments)
+        log.info(
+            "land starting",
+            extra={"topic": self.config.topic, "table": self.config.table_name,
+                   "to_land": self.total, "resume_from": self._committed},
+        )  # fmt: skip
+        return pending
+
+    def _check_resumable(self, partition: int, start: int, low: int, high: int) -> None:
+        where = f"{self.config.topic}[{partition}]"
+        if start > high:
+            raise OffsetGapError(
+                f"{where}: the lake has landed up to offset {start} but the topic ends at {high}; "
+                "was the topic recreated? Land into a new table (--table) to start over."
+            )
+        if start < low:
+            raise OffsetGapError(
+                f"{where}: offsets {start}..{low - 1} were deleted by retention before landing"
+            )
+
+    def _drain(self, consumer: Consumer, pending: dict[int, int]) -> None:
+        batch = _Batch()
+        positions = dict(self._committed)
+        while pending:
+            for message in consumer.consume(num_messages=5000, timeout=1.0):
+                self._take(message, batch, positions, pending)
+                if len(batch.records) >= self.config.batch_size:
+                    self._commit(batch, positions)
+                    batch = _Batch()
+        self._commit(batch, positions)
+
+    def _take(
+        self, message: Message, batch: _Batch, positions: dict[int, int], pending: dict[int, int]
+    ) -> None:
+        partition = message.partition() or 0
+        error = message.error()
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
+                if (message.offset() or 0) >= pending.get(partition, 0):
+                    pending.pop(partition, None)
+                return
+            raise JobError(f"consuming {self.config.topic}[{partition}] failed: {error}")
+        value = message.value() or b""
+        schema_id = self._decoder.schema_id_of(value)
+        if batch.schema_id not in (None, schema_id):
+            self._commit(batch, positions)
+            batch.schema_id, batch.records = None, []
+        batch.schema_id = schema_id
+        batch.records.append(self._decoder.decode(value))
+        offset = message.offset() or 0
+        positions[partition] = offset + 1
+        if offset + 1 >= pending.get(partition, 0):
+            pending.pop(partition, None)
+
+    def _commit(self, batch: _Batch, positions: dict[int, int]) -> None:
+        if not batch.records or batch.schema_id is None:
+            return
+        writer = self._decoder.writer_schema(batch.schema_id)
+        data = records_to_arrow(batch.records, writer)
+        if self._table is None:
+            self._table = ensure_table(
+                self._catalog, self.config.namespace, self.config.table_name, avro_to_arrow(writer)
+            )
+        offsets = {p: o for p, o in positions.items() if o != self._committed.get(p)}
+        snapshot = append_with_offsets(
+            self._table, data, self.config.topic, offsets, expected=self._committed
+        )
+        self._committed = {**self._committed, **offsets}
+        self.result.rows += data.num_rows
+        self.result.commits += 1
+        self.result.offsets = dict(self._committed)
+        log.info(
+            "land committed",
+            extra={"table": self.config.table_name, "rows": data.num_rows,
+                   "snapshot_id": snapshot, "offsets": self._committed},
+        )  # fmt: skip
+        if self._progress is not None:
+            self._progress(data.num_rows)
