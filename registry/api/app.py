@@ -1,0 +1,42 @@
+"""The registry's ASGI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.exceptions import HTTPException
+
+from registry.api.error_map import error_response, handle_registry_error
+from registry.api.metrics import RequestMetrics
+from registry.api.routes import build_router
+from registry.errors import RegistryError
+from registry.service import Registry
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+    return error_response(status, status, str(detail))
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+    return error_response(422, 42200, f"invalid request: {where or exc}")
+
+
+def create_app(registry: Registry) -> FastAPI:
+    app = FastAPI(title="Tide schema registry", docs_url=None, redoc_url=None)
+    metrics = RequestMetrics()
+    app.middleware("http")(metrics.middleware)
+    app.add_exception_handler(RegistryError, handle_registry_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(build_router(registry))
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint() -> PlainTextResponse:
+        return metrics.render()
+
+    return app

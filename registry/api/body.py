@@ -1,0 +1,28 @@
+"""Read a JSON request body whatever its content type (Confluent's vnd type, JSON, or none)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from registry.api.error_map import BadRequestError, PayloadTooLargeError
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"request body exceeds {MAX_BODY_BYTES} bytes")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"request body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadRequestError(f"malformed JSON body: {e}") from e
+    if not isinstance(body, dict):
+        raise BadRequestError("the request body must be a JSON object")
+    return body

@@ -1,0 +1,31 @@
+"""Errors of the registry's domain core (mapped to Confluent's error codes only at the API edge)."""
+
+from tide.errors import TideError
+
+
+class RegistryError(TideError):
+    """The registry refused or failed a request."""
+
+
+class SubjectNotFoundError(RegistryError):
+    """No such subject."""
+
+
+class VersionNotFoundError(RegistryError):
+    """The subject has no such version."""
+
+
+class SchemaNotFoundError(RegistryError):
+    """No schema with that id, or the schema is not registered under the subject."""
+
+
+class InvalidSchemaError(RegistryError):
+    """The schema text is not a valid schema of its type."""
+
+
+class InvalidVersionError(RegistryError):
+    """A version must be a positive integer, -1 or 'latest'."""
+
+
+class StoreError(RegistryError):
+    """The backing store failed."""

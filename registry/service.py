@@ -1,0 +1,102 @@
+"""The registry's domain core: register, look up, and read schemas and subject versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry import canonical
+from registry.errors import (
+    InvalidVersionError,
+    SchemaNotFoundError,
+    SubjectNotFoundError,
+    VersionNotFoundError,
+)
+from registry.ids import SchemaId, Subject
+from registry.storage.base import SchemaStore, StoredSchema, SubjectVersion
+
+
+@dataclass(frozen=True)
+class VersionedSchema:
+    subject: Subject
+    version: int
+    schema: StoredSchema
+
+
+class Registry:
+    """Same schema, same id (always); ids are global and never reused."""
+
+    def __init__(self, store: SchemaStore) -> None:
+        self._store = store
+
+    def register(
+        self,
+        subject: Subject,
+        text: object,
+        schema_type: str | None = None,
+        references: object = None,
+    ) -> SubjectVersion:
+        parsed = canonical.parse(text, schema_type, references)
+        existing = self._store.find(subject, parsed.canonical)
+        if existing is not None:
+            return existing
+        self._check_compatible(subject, parsed)
+        return self._store.register(subject, parsed.schema_type, parsed.canonical)
+
+    def _check_compatible(self, subject: Subject, parsed: canonical.ParsedSchema) -> None:
+        """Compatibility levels arrive with the full-registry issue (#3); until then all pass."""
+
+    def lookup(
+        self, subject: Subject, text: object, schema_type: str | None = None
+    ) -> VersionedSchema:
+        parsed = canonical.parse(text, schema_type)
+        if not self._store.versions(subject):
+            raise SubjectNotFoundError(f"Subject '{subject}' not found.")
+        found = self._store.find(subject, parsed.canonical)
+        if found is None:
+            raise SchemaNotFoundError(f"Schema not found under subject '{subject}'.")
+        return VersionedSchema(subject, found.version, self.schema_by_id(found.schema_id))
+
+    def schema_by_id(self, schema_id: SchemaId) -> StoredSchema:
+        stored = self._store.schema(schema_id)
+        if stored is None:
+            raise SchemaNotFoundError(f"Schema {schema_id} not found")
+        return stored
+
+    def version(self, subject: Subject, version: str | int) -> VersionedSchema:
+        number = _parse_version(version)
+        versions = self.versions(subject)
+        chosen = (
+            versions[-1]
+            if number == -1
+            else next((v for v in versions if v.version == number), None)
+        )
+        if chosen is None:
+            raise VersionNotFoundError(f"Version {version} not found.")
+        return VersionedSchema(subject, chosen.version, self.schema_by_id(chosen.schema_id))
+
+    def versions(self, subject: Subject) -> list[SubjectVersion]:
+        versions = self._store.versions(subject)
+        if not versions:
+            raise SubjectNotFoundError(f"Subject '{subject}' not found.")
+        return versions
+
+    def subjects(self) -> list[Subject]:
+        return self._store.subjects()
+
+
+def _parse_version(version: str | int) -> int:
+    if version == "latest":
+        return -1
+    try:
+        number = int(version)
+    except ValueError as e:
+        raise InvalidVersionError(
+            f"The specified version '{version}' is not a valid version id. Allowed values are "
+            'between [1, 2^31-1] and the string "latest"'
+        ) from e
+    if number == -1 or 1 <= number < 2**31:
+        return number
+    raise InvalidVersionError(
+        f"The specified version '{version}' is not a valid version id. Allowed values are "
+        'between [1, 2^31-1] and the string "latest"'
+    )
