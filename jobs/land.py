@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
@@ -82,6 +82,7 @@ class LandJob:
         self._committed = committed_offsets(self._table, config.topic) if self._table else {}
         self.result = LandResult(config.topic, config.table_name, offsets=dict(self._committed))
         self.total = 0
+        self._started = dict(self._committed)
 
     def run(self) -> LandResult:
         partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
@@ -91,6 +92,7 @@ class LandJob:
                 "group.id": f"tide-land-{self.config.topic}",
                 "enable.auto.commit": False,
                 "enable.partition.eof": True,
+                "auto.offset.reset": "error",  # never skip or replay silently
                 "log_level": 3,
             }
         )
@@ -101,42 +103,26 @@ class LandJob:
             consumer.close()
         return self.result
 
-    def _assign(self, consumer: Consumer, partitions: list[int]) -> dict[int, int]:
-        """Assign each partition from its committed offset; returns the end offset of each."""
-        pending: dict[int, int] = {}
-        assignments = []
-        for p in partitions:
-            low, high = consumer.get_watermark_offsets(
-                TopicPartition(self.config.topic, p), timeout=10.0
-            )
-            start = self._committed.get(p, 0)
-            self._check_resumable(p, start, low, high)
-            if start < high:
-                pending[p] = high
-                assignments.append(TopicPartition(self.config.topic, p, start))
-        self.total = sum(pending[p] - self._committed.get(p, 0) for p in pending)
-        if assignments:
-            consumer.assign(assignments)
+    def _assign(self, consumer: Consumer, partitions: list[int]) -> set[int]:
+        """Assign every partition from its committed offset (the beginning if none).
+
+        The end of each partition is learnt from the fetch (partition EOF), not from a
+        ListOffsets request: the embedded broker answers those wrongly (see README).
+        """
+        consumer.assign(
+            [
+                TopicPartition(self.config.topic, p, self._committed.get(p, OFFSET_BEGINNING))
+                for p in partitions
+            ]
+        )
         log.info(
             "land starting",
             extra={"topic": self.config.topic, "table": self.config.table_name,
-                   "to_land": self.total, "resume_from": self._committed},
+                   "resume_from": self._committed},
         )  # fmt: skip
-        return pending
+        return set(partitions)
 
-    def _check_resumable(self, partition: int, start: int, low: int, high: int) -> None:
-        where = f"{self.config.topic}[{partition}]"
-        if start > high:
-            raise OffsetGapError(
-                f"{where}: the lake has landed up to offset {start} but the topic ends at {high}; "
-                "was the topic recreated? Land into a new table (--table) to start over."
-            )
-        if start < low:
-            raise OffsetGapError(
-                f"{where}: offsets {start}..{low - 1} were deleted by retention before landing"
-            )
-
-    def _drain(self, consumer: Consumer, pending: dict[int, int]) -> None:
+    def _drain(self, consumer: Consumer, pending: set[int]) -> None:
         batch = _Batch()
         positions = dict(self._committed)
         while pending:
@@ -145,19 +131,28 @@ class LandJob:
                 if len(batch.records) >= self.config.batch_size:
                     self._commit(batch, positions)
                     batch = _Batch()
+            self._estimate_total(consumer, positions)
         self._commit(batch, positions)
 
+    def _estimate_total(self, consumer: Consumer, positions: dict[int, int]) -> None:
+        """Rows this run will land, from the high watermarks the fetches reported."""
+        total = 0
+        for tp in consumer.assignment():
+            _, high = consumer.get_watermark_offsets(tp, cached=True)
+            if high >= 0:
+                total += max(high - self._started.get(tp.partition, 0), 0)
+        self.total = max(total, self.result.rows)
+
     def _take(
-        self, message: Message, batch: _Batch, positions: dict[int, int], pending: dict[int, int]
+        self, message: Message, batch: _Batch, positions: dict[int, int], pending: set[int]
     ) -> None:
         partition = message.partition() or 0
         error = message.error()
         if error is not None:
             if error.code() == KafkaError._PARTITION_EOF:
-                if (message.offset() or 0) >= pending.get(partition, 0):
-                    pending.pop(partition, None)
+                pending.discard(partition)
                 return
-            raise JobError(f"consuming {self.config.topic}[{partition}] failed: {error}")
+            raise self._consume_error(partition, error)
         value = message.value() or b""
         schema_id = self._decoder.schema_id_of(value)
         if batch.schema_id not in (None, schema_id):
@@ -165,10 +160,18 @@ class LandJob:
             batch.schema_id, batch.records = None, []
         batch.schema_id = schema_id
         batch.records.append(self._decoder.decode(value))
-        offset = message.offset() or 0
-        positions[partition] = offset + 1
-        if offset + 1 >= pending.get(partition, 0):
-            pending.pop(partition, None)
+        positions[partition] = (message.offset() or 0) + 1
+
+    def _consume_error(self, partition: int, error: KafkaError) -> JobError:
+        where = f"{self.config.topic}[{partition}]"
+        if error.code() in (KafkaError._AUTO_OFFSET_RESET, KafkaError.OFFSET_OUT_OF_RANGE):
+            start = self._committed.get(partition, 0)
+            return OffsetGapError(
+                f"{where}: the lake's next offset {start} is outside the topic's offsets "
+                "(deleted by retention, or the topic was recreated); landing stopped there. "
+                "Land into a new table (--table) to start over."
+            )
+        return JobError(f"consuming {where} failed: {error}")
 
     def _commit(self, batch: _Batch, positions: dict[int, int]) -> None:
         if not batch.records or batch.schema_id is None:
