@@ -49,6 +49,12 @@ class RegistryClient:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         try:
             response = self._http.request(

@@ -29,6 +29,10 @@ def create_app(config: WorkerConfig) -> faust.App:
         topic_partitions=config.partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Short group timeouts: a crashed worker's partitions move within seconds.
+        broker_session_timeout=config.session_timeout_s,
+        broker_heartbeat_interval=config.session_timeout_s / 4,
+        broker_rebalance_timeout=config.session_timeout_s * 2,
         web_enabled=config.web_port > 0,
         web_port=config.web_port or 6066,
         web_host="127.0.0.1",

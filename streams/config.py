@@ -22,3 +22,4 @@ class WorkerConfig:
     lateness_s: int = 10
     idle_close_s: float = 10.0
     web_port: int = 0
+    session_timeout_s: float = 6.0

@@ -14,7 +14,7 @@ class EventClock:
     start_ms: int
     spacing_ms: float
     late_share: float = 0.05
-    max_delay_ms: int = 20_000
+    max_delay_ms: int = 8_000  # within the worker's default allowed lateness (10 s)
 
     @classmethod
     def spanning(cls, count: int, span_s: float, late_share: float = 0.05) -> EventClock:

@@ -59,7 +59,8 @@ def orders(
             order_id = f"o-{uuid.UUID(int=rng.getrandbits(128)).hex[:12]}"
             customer = rng.randrange(customers)
             name, payload = _placed(rng)
-            region = list(REGIONS)[customer % len(REGIONS)]
+            home = random.Random(customer)  # noqa: S311 - a customer's region never changes
+            region = home.choices(list(REGIONS), list(REGIONS.values()))[0]
             base = {"order_id": order_id, "customer_id": f"c{customer:04d}", "region": region}
             open_orders[order_id] = {
                 **base,
