@@ -1,0 +1,59 @@
+"""The `tide` command: one entry point, a subcommand per room, errors as one readable line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from tide import logs
+from tide.cli import (
+    demo_cmd,
+    jobs_cmd,
+    produce_cmd,
+    registry_cmd,
+    schema_cmd,
+    sql_cmd,
+    up_cmd,
+    worker_cmd,
+)
+from tide.cli.output import errors
+from tide.errors import TideError
+
+app = typer.Typer(
+    name="tide",
+    help="Tide: schema registry, validated producers, stream workers and an Iceberg lake.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(registry_cmd.app, name="registry")
+app.add_typer(jobs_cmd.app, name="jobs")
+app.command("produce")(produce_cmd.produce)
+app.command("worker")(worker_cmd.worker)
+app.command("sql")(sql_cmd.sql)
+app.command("up")(up_cmd.up)
+app.command("demo")(demo_cmd.demo)
+
+
+def main() -> None:
+    logs.configure(os.environ.get("TIDE_LOG_LEVEL", "WARNING"))
+    try:
+        app()
+    except TideError as e:
+        errors.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:
+        if os.environ.get("TIDE_DEBUG"):
+            raise
+        errors.print(
+            f"[red]internal error:[/red] {type(e).__name__}: {e} "
+            "(TIDE_DEBUG=1 shows the traceback)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(70)

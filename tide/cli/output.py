@@ -1,0 +1,54 @@
+"""Render results for people (rich tables) or programs (--output json)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for what SQL results hold: exact integers stay numbers, times become ISO 8601."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def emit_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat, title: str = ""
+) -> None:
+    if fmt is OutputFormat.json:
+        payload = [dict(zip(columns, row, strict=True)) for row in rows]
+        sys.stdout.write(json.dumps(payload, default=_json_default) + "\n")
+        return
+    table = Table(title=title or None, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def emit_object(obj: dict[str, Any], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(obj, default=_json_default) + "\n")
+        return
+    for key, value in obj.items():
+        console.print(f"[bold]{key}[/bold]: {value}")

@@ -1,0 +1,11 @@
+"""Errors of the local-stack supervisor."""
+
+from tide.errors import TideError
+
+
+class StackError(TideError):
+    """A server of the local stack could not be started or did not become ready."""
+
+
+class BrokerBinaryError(StackError):
+    """The embedded broker's binary is missing or cannot be executed."""
