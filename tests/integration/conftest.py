@@ -1,0 +1,2 @@
+from tests.integration.registry_fixtures import registry_url  # noqa: F401
+from tests.integration.stack_fixtures import broker, fresh_broker  # noqa: F401

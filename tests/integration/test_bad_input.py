@@ -1,0 +1,82 @@
+"""Bad input gets one readable line naming the problem and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from producers.errors import SchemaValidationError
+from producers.registry_client import RegistryClient
+from producers.serializer import AvroSerializer
+from producers.topics import TopicSpec, ensure_topics
+from schemas.loader import load
+from tide.stack.broker import EmbeddedBroker
+from tide.stack.ports import free_port
+
+
+def run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "TIDE_DATA_DIR": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "tide", *args],
+        env=full, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error:"), result.stderr
+    for needle in needles:
+        assert needle in line, line
+
+
+def test_unknown_topic(tmp_path: Path, broker: EmbeddedBroker, registry_url: str) -> None:
+    env = {"TIDE_KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+           "TIDE_REGISTRY__URL": registry_url}  # fmt: skip
+    result = run(tmp_path, env, "jobs", "submit", "land", "--topic", "no-such-topic")
+    assert_refused(result, "'no-such-topic' does not exist")
+    assert_refused(run(tmp_path, env, "produce", "payments"), "no generator for topic 'payments'")
+
+
+def test_registry_down(tmp_path: Path, broker: EmbeddedBroker) -> None:
+    ensure_topics(broker.bootstrap_servers, [TopicSpec("clicks", 1)])
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {"TIDE_KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap_servers, "TIDE_REGISTRY__URL": url}
+    assert_refused(
+        run(tmp_path, env, "produce", "clicks", "-n", "5"), "registry not reachable", url
+    )
+    assert_refused(run(tmp_path, env, "schema", "sync"), "registry not reachable")
+
+
+def test_broker_not_reachable(tmp_path: Path, registry_url: str) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    env = {"TIDE_KAFKA__BOOTSTRAP_SERVERS": address, "TIDE_REGISTRY__URL": registry_url}
+    assert_refused(run(tmp_path, env, "produce", "clicks", "-n", "5"), "not reachable", address)
+
+
+@pytest.mark.parametrize(
+    ("sql", "needle"),
+    [
+        ("SELEC 1", "syntax error"),
+        ("SELECT * FROM no_such_table", "no_such_table"),
+        ("CREATE TABLE t (x INT)", "CREATE"),
+    ],
+)
+def test_bad_sql(tmp_path: Path, sql: str, needle: str) -> None:
+    assert_refused(run(tmp_path, {}, "sql", sql), needle)
+
+
+def test_invalid_event_is_refused_naming_the_field(registry_url: str) -> None:
+    contract = load("clicks")
+    registry = RegistryClient(registry_url)
+    serializer = AvroSerializer(registry, contract.subject, contract.schema_str)
+    with registry, pytest.raises(SchemaValidationError, match=r"device"):
+        serializer.encode(
+            {"event_id": "x", "event_time": 0, "user_id": "u", "session_id": "s", "page": "/",
+             "referrer": None, "region": "eu", "device": "FRIDGE"}
+        )  # fmt: skip
