@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -17,16 +18,18 @@ log = logging.getLogger(__name__)
 _SQLITE_PREFIX = "sqlite:///"
 
 
-def open_catalog(uri: str, warehouse: str, name: str = "tide") -> Catalog:
+def open_catalog(
+    uri: str, warehouse: str, name: str = "tide", properties: Mapping[str, str] | None = None
+) -> Catalog:
     """Open (creating if needed) the SQL catalog at ``uri`` storing data under ``warehouse``.
 
     ``uri`` is an SQLAlchemy URI such as ``sqlite:////abs/path/catalog.sqlite``;
-    ``warehouse`` is ``file:///abs/dir`` or ``s3://bucket/prefix``. Local parent
-    directories of both are created.
+    ``warehouse`` is ``file:///abs/dir`` or ``s3://bucket/prefix``; ``properties`` are
+    pyiceberg catalog properties (e.g. ``s3.endpoint``). Local parent directories are created.
     """
     _make_local_dirs(uri, warehouse)
     try:
-        catalog = SqlCatalog(name, uri=uri, warehouse=warehouse)
+        catalog = SqlCatalog(name, uri=uri, warehouse=warehouse, **dict(properties or {}))
     except Exception as e:  # SQLAlchemy and pyiceberg raise many types here
         raise CatalogError(f"cannot open the lake catalog at {uri}: {e}") from e
     log.debug("opened catalog %s at %s (warehouse %s)", name, uri, warehouse)

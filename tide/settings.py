@@ -49,6 +49,17 @@ class LakeSettings(BaseModel):
         None, description="Warehouse location (file:// or s3://); default <data_dir>/warehouse."
     )
     namespace: str = Field("tide", description="Iceberg namespace holding Tide's tables.")
+    s3_endpoint: str | None = Field(
+        None,
+        description="S3-compatible endpoint of an s3:// warehouse (MinIO, moto); path-style "
+        "access is used. Credentials come from the standard AWS_* variables.",
+    )
+
+    def catalog_properties(self) -> dict[str, str]:
+        """pyiceberg catalog properties derived from these settings."""
+        if self.s3_endpoint is None:
+            return {}
+        return {"s3.endpoint": self.s3_endpoint, "s3.path-style-access": "true"}
 
 
 class StreamSettings(BaseModel):

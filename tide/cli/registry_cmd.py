@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import typer
-from registry.server import serve as serve_registry
 
+from registry.server import serve as serve_registry
 from tide.cli.context import settings
 
 app = typer.Typer(help="The schema registry service.", no_args_is_help=True)

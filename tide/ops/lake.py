@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lake.catalog import ensure_namespace, open_catalog
-from lake.query import QueryEngine
 from pyiceberg.catalog import Catalog
 
 from jobs.land import LandConfig, LandJob, LandResult
+from lake.catalog import ensure_namespace, open_catalog
+from lake.query import QueryEngine
 from producers.deserializer import AvroDeserializer
 from producers.registry_client import RegistryClient
 from tide.settings import TideSettings
 
 
 def catalog(settings: TideSettings) -> Catalog:
-    cat = open_catalog(settings.catalog_uri, settings.warehouse)
+    cat = open_catalog(
+        settings.catalog_uri, settings.warehouse, properties=settings.lake.catalog_properties()
+    )
     ensure_namespace(cat, settings.lake.namespace)
     return cat
 

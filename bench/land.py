@@ -1,0 +1,109 @@
+"""Throughput of the skeleton's write and land paths, each beside a baseline of the same run.
+
+    .venv/bin/python bench/land.py [--events 100000]
+
+Starts its own embedded broker and registry. Figures:
+- produce: validated Avro produce (acks=all, idempotent) vs raw produce of the same pre-encoded
+  bytes (the ceiling of this broker and client on this machine);
+- land: the land job (consume, decode, Arrow, one Iceberg commit with offsets) vs a bare
+  consume + decode of the same topic (the ceiling of the read side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+
+from producers.config import ProducerConfig
+from producers.deserializer import AvroDeserializer
+from producers.generators.clicks import clicks
+from producers.generators.clock import EventClock
+from producers.producer import EventProducer
+from producers.publish import publish
+from producers.registry_client import RegistryClient
+from producers.serializer import AvroSerializer
+from producers.topics import TopicSpec, ensure_topics
+from schemas.loader import load
+from tide.ops.lake import land_topic
+from tide.settings import KafkaSettings, RegistrySettings, TideSettings
+from tide.stack.local import LocalStack
+
+
+def timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def raw_produce(bootstrap: str, topic: str, messages: list[tuple[str, bytes]]) -> None:
+    producer = Producer(ProducerConfig(bootstrap).librdkafka())
+    for key, value in messages:
+        while True:
+            try:
+                producer.produce(topic, value, key.encode())
+                break
+            except BufferError:
+                producer.poll(0.1)
+        producer.poll(0)
+    producer.flush(60)
+
+
+def consume_decode(bootstrap: str, topic: str, decoder: AvroDeserializer, partitions: int) -> int:
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "bench", "enable.partition.eof": True}
+    )
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+    pending, count = set(range(partitions)), 0
+    while pending:
+        for message in consumer.consume(5000, timeout=1.0):
+            if message.error() is not None:
+                pending.discard(message.partition() or 0)
+                continue
+            decoder.decode(message.value() or b"")
+            count += 1
+    consumer.close()
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--partitions", type=int, default=4)
+    args = parser.parse_args()
+    n = args.events
+    with tempfile.TemporaryDirectory() as tmp, LocalStack(Path(tmp)) as stack:
+        bs = stack.bootstrap_servers
+        settings = TideSettings(data_dir=Path(tmp), kafka=KafkaSettings(bootstrap_servers=bs),
+                                registry=RegistrySettings(url=stack.registry_url))  # fmt: skip
+        ensure_topics(bs, [TopicSpec(t, args.partitions) for t in ("clicks", "raw")])
+        contract = load("clicks")
+        registry = RegistryClient(stack.registry_url)
+        serializer = AvroSerializer(registry, contract.subject, contract.schema_str)
+        events = list(clicks(n, EventClock.spanning(n, 600), seed=1))
+        encoded = [(key, serializer.encode(event)) for key, event in events]
+
+        raw_s = timed(lambda: raw_produce(bs, "raw", encoded))
+        producer = EventProducer(ProducerConfig(bs))
+        ours_s = timed(lambda: publish(events, "clicks", serializer, producer))
+        read_s = timed(lambda: consume_decode(bs, "clicks", AvroDeserializer(registry),
+                                              args.partitions))  # fmt: skip
+        land_s = timed(lambda: land_topic(settings, "clicks"))
+        registry.close()
+
+    rows = [
+        ("produce events/s (validated Avro)", n / ours_s, "raw produce of same bytes", n / raw_s),
+        ("land rows/s (decode+Arrow+Iceberg)", n / land_s, "consume + decode", n / read_s),
+    ]
+    print(f"{n} click events, {args.partitions} partitions, embedded broker")
+    print(f"{'figure':<38}{'value':>12}  {'baseline (same run)':<28}{'value':>12}{'ratio':>8}")
+    for name, value, base_name, base in rows:
+        print(f"{name:<38}{value:>12,.0f}  {base_name:<28}{base:>12,.0f}{value / base:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

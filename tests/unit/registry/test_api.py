@@ -1,0 +1,92 @@
+"""The HTTP edge: Confluent paths, payloads, status and error codes (in-process ASGI client)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.api.app import create_app
+from registry.service import Registry
+from registry.storage.sqlite import SqliteSchemaStore
+
+VND = "application/vnd.schemaregistry.v1+json"
+A = json.dumps({"type": "record", "name": "A", "fields": [{"name": "x", "type": "int"}]})
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(create_app(Registry(SqliteSchemaStore(tmp_path / "r.sqlite"))))
+
+
+def post(client: TestClient, path: str, body: object) -> tuple[int, dict[str, object]]:
+    response = client.post(path, content=json.dumps(body), headers={"Content-Type": VND})
+    return response.status_code, response.json()
+
+
+def test_register_lookup_and_read(client: TestClient) -> None:
+    status, body = post(client, "/subjects/a-value/versions", {"schema": A, "ruleSet": None})
+    assert status == 200
+    schema_id = body["id"]
+    assert post(client, "/subjects/a-value/versions", {"schema": A}) == (200, {"id": schema_id})
+    status, found = post(client, "/subjects/a-value", {"schema": A})
+    assert (status, found["id"], found["version"], found["subject"]) == (
+        200,
+        schema_id,
+        1,
+        "a-value",
+    )
+    assert client.get("/subjects").json() == ["a-value"]
+    assert client.get("/subjects/a-value/versions").json() == [1]
+    latest = client.get("/subjects/a-value/versions/latest")
+    assert latest.headers["content-type"].startswith(VND)
+    assert latest.json()["id"] == schema_id
+    assert json.loads(client.get(f"/schemas/ids/{schema_id}").json()["schema"]) == json.loads(A)
+    assert json.loads(client.get(f"/schemas/ids/{schema_id}/schema").text) == json.loads(A)
+    assert json.loads(client.get("/subjects/a-value/versions/1/schema").text) == json.loads(A)
+    assert client.get("/schemas/types").json() == ["AVRO"]
+    assert client.get("/config").json() == {"compatibilityLevel": "BACKWARD"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [
+        ("GET", "/subjects/none/versions", None, 404, 40401),
+        ("GET", "/subjects/a-value/versions/7", None, 404, 40402),
+        ("GET", "/schemas/ids/999", None, 404, 40403),
+        ("POST", "/subjects/a-value", {"schema": A.replace('"A"', '"Z"')}, 404, 40403),
+        ("POST", "/subjects/a-value/versions", {"schema": '{"type": "nope"}'}, 422, 42201),
+        ("GET", "/subjects/a-value/versions/0", None, 422, 42202),
+        ("GET", "/subjects/a-value/versions/x", None, 422, 42202),
+        ("GET", "/schemas/ids/abc", None, 422, 42200),
+    ],
+)
+def test_error_codes(
+    client: TestClient, method: str, path: str, body: object, status: int, code: int
+) -> None:
+    post(client, "/subjects/a-value/versions", {"schema": A})
+    content = None if body is None else json.dumps(body)
+    response = client.request(method, path, content=content, headers={"Content-Type": VND})
+    assert response.status_code == status
+    assert response.json()["error_code"] == code
+    assert response.json()["message"]
+
+
+def test_malformed_json_and_huge_payload_change_nothing(client: TestClient) -> None:
+    post(client, "/subjects/a-value/versions", {"schema": A})
+    bad = client.post("/subjects/a-value/versions", content="{oops", headers={"Content-Type": VND})
+    assert bad.status_code == 400
+    assert "malformed JSON" in bad.json()["message"]
+    huge = {"schema": A, "padding": "x" * (1024 * 1024 + 1)}
+    status, body = post(client, "/subjects/a-value/versions", huge)
+    assert (status, body["error_code"]) == (413, 41301)
+    assert client.get("/subjects/a-value/versions").json() == [1]
+
+
+def test_metrics_count_requests(client: TestClient) -> None:
+    client.get("/subjects")
+    client.get("/subjects")
+    text = client.get("/metrics").text
+    assert 'registry_requests_total{method="GET",route="/subjects",status="200"} 2' in text
