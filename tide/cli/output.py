@@ -13,8 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # long lines stay whole when piped to a file
+errors = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):

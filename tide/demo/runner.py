@@ -96,11 +96,13 @@ def _produce_and_watch(settings: TideSettings, plan: DemoPlan, console: Console)
     watch = WindowWatch(settings.kafka.bootstrap_servers, "clicks_per_minute",
                         AvroDeserializer(registry))  # fmt: skip
     deadline = time.monotonic() + plan.duration_s + 90
+    printer = _WindowPrinter(console)
     try:
         while watch.tally.total < plan.clicks and time.monotonic() < deadline:
-            _print_results(console, watch.poll())
+            printer.add(watch.poll())
             if failure:
                 raise failure[0]
+        printer.flush()
     finally:
         producer.join()
         watch.close()
@@ -119,19 +121,31 @@ def _produce_and_watch(settings: TideSettings, plan: DemoPlan, console: Console)
     return watch.tally.total
 
 
-def _print_results(console: Console, results: list[dict[str, Any]]) -> None:
-    """One line per closed window of a source partition: its clicks and its top page."""
-    groups: dict[tuple[datetime, int, str], list[dict[str, Any]]] = defaultdict(list)
-    for r in results:
-        groups[(r["window_start"], r["source_partition"], r["closed_by"])].append(r)
-    for (start, partition, reason), rows in sorted(groups.items()):
-        top = max(rows, key=lambda r: r["clicks"])
-        console.print(
-            f"  window {start:%H:%M}-{rows[0]['window_end']:%H:%M} partition {partition} closed "
-            f"by {reason.lower()}: {sum(r['clicks'] for r in rows):>5} clicks on "
-            f"{len(rows):>2} pages, top {top['page']} ({top['clicks']})",
-            highlight=False,
-        )
+class _WindowPrinter:
+    """One line per closed window of a source partition, printed once all its results are in."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._open: dict[tuple[datetime, int, str], list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, results: list[dict[str, Any]]) -> None:
+        touched = {(r["window_start"], r["source_partition"], r["closed_by"]) for r in results}
+        self.flush(keep=touched)  # a group that got nothing new in this poll is complete
+        for r in results:
+            self._open[(r["window_start"], r["source_partition"], r["closed_by"])].append(r)
+
+    def flush(self, keep: set[tuple[datetime, int, str]] | None = None) -> None:
+        for key in sorted(k for k in self._open if not keep or k not in keep):
+            start, partition, reason = key
+            rows = self._open.pop(key)
+            top = max(rows, key=lambda r: r["clicks"])
+            self._console.print(
+                f"  window {start:%H:%M}-{rows[0]['window_end']:%H:%M} p{partition} "
+                f"closed by {reason.lower():<9} {sum(r['clicks'] for r in rows):>5} clicks, "
+                f"{len(rows):>2} pages, top {top['page']} ({top['clicks']})",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _land_and_query(
