@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class EventClock:
-    """Event ``i`` happens at ``start_ms + i * spacing_ms``, minus a random delay for late ones."""
+    """Event ``i`` happens at ``start_ms + i * spacing_ms`` (or now, on a wall clock), minus a
+    random delay for the share of events that arrive late."""
 
     start_ms: int
     spacing_ms: float
     late_share: float = 0.05
     max_delay_ms: int = 8_000  # within the worker's default allowed lateness (10 s)
+    wall: bool = False
 
     @classmethod
     def spanning(cls, count: int, span_s: float, late_share: float = 0.05) -> EventClock:
@@ -23,12 +25,12 @@ class EventClock:
         return cls(now - int(span_s * 1000), span_s * 1000 / max(count, 1), late_share)
 
     @classmethod
-    def realtime(cls, rate: float, late_share: float = 0.05) -> EventClock:
-        """Events at ``rate`` per second starting now (event time tracks the wall clock)."""
-        return cls(int(time.time() * 1000), 1000 / rate if rate > 0 else 1.0, late_share)
+    def realtime(cls, late_share: float = 0.05) -> EventClock:
+        """Each event happens when it is generated (event time is the wall clock)."""
+        return cls(0, 0.0, late_share, wall=True)
 
     def at(self, i: int, rng: random.Random) -> int:
-        t = self.start_ms + int(i * self.spacing_ms)
+        t = int(time.time() * 1000) if self.wall else self.start_ms + int(i * self.spacing_ms)
         if rng.random() < self.late_share:
             t -= rng.randint(1, self.max_delay_ms)
         return t

@@ -144,9 +144,9 @@ def test_land_job_via_cli_records_job_and_is_idempotent(settings: TideSettings) 
     generate(settings, "orders", 500, span_s=120, seed=3)
     first = tide_cli(settings, "jobs", "submit", "land", "--topic", "orders", "-o", "json")
     assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout)["rows landed"] == 500
+    assert json.loads(first.stdout)["rows_landed"] == 500
     second = tide_cli(settings, "jobs", "submit", "land", "--topic", "orders", "-o", "json")
-    assert json.loads(second.stdout)["rows landed"] == 0
+    assert json.loads(second.stdout)["rows_landed"] == 0
     jobs = json.loads(tide_cli(settings, "jobs", "list", "-o", "json").stdout)
     assert [j["state"] for j in jobs] == ["SUCCEEDED", "SUCCEEDED"]
     status = json.loads(

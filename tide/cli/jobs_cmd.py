@@ -43,7 +43,7 @@ def land(
             lambda: land_topic(settings(), topic, table, advance),
         )  # fmt: skip
     emit_object(
-        {"table": result.table, "rows landed": result.rows, "commits": result.commits,
+        {"table": result.table, "rows_landed": result.rows, "commits": result.commits,
          "offsets": result.offsets},
         output,
     )  # fmt: skip

@@ -31,18 +31,14 @@ def generate(
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DeliveryStats:
-    """Publish ``count`` generated events; event times span ``span_s`` seconds up to now, or
-    follow the wall clock at ``rate`` events/s when no span is given."""
+    """Publish ``count`` generated events at ``rate`` events/s (0: unlimited); event times
+    span the ``span_s`` seconds up to now, or are the wall clock when no span is given."""
     if topic not in GENERATORS:
         raise UnknownTopicError(
             f"no generator for topic {topic!r} (choose {', '.join(GENERATORS)})"
         )
     partitions_of(settings.kafka.bootstrap_servers, topic)
-    clock = (
-        EventClock.spanning(count, span_s)
-        if span_s is not None
-        else EventClock.realtime(rate or 1000.0)
-    )
+    clock = EventClock.spanning(count, span_s) if span_s is not None else EventClock.realtime()
     contract = load(topic)
     registry = RegistryClient(settings.registry.url)
     try:
