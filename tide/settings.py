@@ -79,6 +79,19 @@ class StreamSettings(BaseModel):
     web_port: int = Field(0, ge=0, description="Faust web port of the worker; 0 picks a free one.")
 
 
+class ProducerSettings(BaseModel):
+    """Resilience of the write path."""
+
+    model_config = ConfigDict(frozen=True)
+
+    breaker_failures: int = Field(
+        5, ge=1, description="Consecutive failures of a dependency that open its circuit."
+    )
+    breaker_reset_seconds: float = Field(
+        5.0, gt=0, description="How long an open circuit refuses calls before one trial."
+    )
+
+
 class TideSettings(BaseSettings):
     """Everything a Tide process needs to find its peers and its data."""
 
@@ -91,6 +104,7 @@ class TideSettings(BaseSettings):
     registry: RegistrySettings = RegistrySettings()
     lake: LakeSettings = LakeSettings()
     streams: StreamSettings = StreamSettings()
+    producer: ProducerSettings = ProducerSettings()
 
     @property
     def registry_database(self) -> Path:

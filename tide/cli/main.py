@@ -31,7 +31,7 @@ app = typer.Typer(
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(registry_cmd.app, name="registry")
 app.add_typer(jobs_cmd.app, name="jobs")
-app.command("produce")(produce_cmd.produce)
+app.add_typer(produce_cmd.app, name="produce")
 app.command("worker")(worker_cmd.worker)
 app.command("sql")(sql_cmd.sql)
 app.command("up")(up_cmd.up)

@@ -1,30 +1,71 @@
-"""`tide produce TOPIC`: publish generated events."""
+"""`tide produce ...`: publish generated events or a file of events."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tide.cli.context import settings
-from tide.cli.output import console, errors
-from tide.ops.produce import generate
+from tide.cli.output import OutputFormat, console, emit_object, errors
+from tide.ops.produce import drain_outbox, generate, ingest_file
+
+app = typer.Typer(help="Publish events (validated Avro, acks=all, idempotent, outbox fallback).",
+                  no_args_is_help=True)  # fmt: skip
+COUNT = typer.Option(10_000, "--count", "-n", min=1, help="Events to publish.")
+RATE = typer.Option(0.0, "--rate", "-r", min=0, help="Events/s; 0 = unlimited.")
+SPAN = typer.Option(None, "--span", min=1, help="Spread event times over the last SPAN seconds.")
+SEED = typer.Option(None, help="Seed of the generator, for repeatable data.")
+PATH = typer.Argument(..., help="One record per line, in Avro's JSON encoding.")
+OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
 
 
-def produce(
-    topic: str = typer.Argument(..., help="clicks or orders"),
-    count: int = typer.Option(10_000, "--count", "-n", min=1, help="Events to publish."),
-    rate: float = typer.Option(0.0, "--rate", "-r", min=0, help="Events/s; 0 = unlimited."),
-    span: float = typer.Option(
-        None, "--span", min=1, help="Spread event times over the last SPAN seconds."
-    ),
-    seed: int = typer.Option(None, help="Seed of the generator, for repeatable data."),
-) -> None:
-    """Publish COUNT generated events to TOPIC (validated Avro, acks=all, idempotent)."""
-    with Progress(
-        TextColumn(f"producing {topic}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=errors, transient=False,
-    ) as bar:  # fmt: skip
-        task = bar.add_task(topic, total=count)
-        stats = generate(settings(), topic, count, rate, span, seed, lambda n: bar.advance(task, n))
+@contextmanager
+def _bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=errors) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _generated(topic: str, count: int, rate: float, span: float | None, seed: int | None) -> None:
+    with _bar(f"producing {topic}", count) as advance:
+        stats = generate(settings(), topic, count, rate, span, seed, advance)
     partitions = ", ".join(f"p{p}={n}" for p, n in sorted(stats.per_partition.items()))
     console.print(f"{stats.delivered} events acknowledged on {topic} ({partitions})")
+
+
+@app.command()
+def clicks(count: int = COUNT, rate: float = RATE, span: float = SPAN, seed: int = SEED) -> None:
+    """Generated clickstream, keyed by user_id (hot pages, sessions, some late events)."""
+    _generated("clicks", count, rate, span, seed)
+
+
+@app.command()
+def orders(count: int = COUNT, rate: float = RATE, span: float = SPAN, seed: int = SEED) -> None:
+    """Generated order lifecycles keyed by order_id: placed, paid or cancelled, shipped."""
+    _generated("orders", count, rate, span, seed)
+
+
+@app.command()
+def file(
+    path: Path = PATH,
+    topic: str = typer.Option(..., "--topic", "-t", help="Topic (its schema is in schemas/)."),
+    key_field: str = typer.Option(None, help="Field holding the key (default per topic)."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Publish a JSONL file; lines that do not match the schema go to <topic>.dlq."""
+    with _bar(f"ingesting {path.name}", None) as advance:
+        summary = ingest_file(settings(), path, topic, key_field, advance)
+    emit_object({"lines": summary.lines, "accepted": summary.accepted,
+                 "dead_lettered": summary.dead_lettered, "dlq_topic": f"{topic}.dlq"},
+                output)  # fmt: skip
+
+
+@app.command()
+def drain() -> None:
+    """Replay the events the outbox kept while Kafka or the registry was down."""
+    console.print(f"{drain_outbox(settings())} events replayed from the outbox")

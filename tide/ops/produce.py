@@ -1,25 +1,56 @@
-"""Generate events of a topic and publish them through the validating producer."""
+"""Publish generated events, or a file of events, through the never-lose-an-event publisher."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from producers.config import ProducerConfig
-from producers.errors import UnknownTopicError
+from producers.errors import ProducerError, UnknownTopicError
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
 from producers.generators.orders import orders
-from producers.producer import DeliveryStats, EventProducer
-from producers.publish import publish
+from producers.ingest import IngestSummary, ingest_jsonl
+from producers.publisher import Publisher, PublisherConfig, PublisherStats, build_publisher
 from producers.registry_client import RegistryClient
-from producers.serializer import AvroSerializer
+from producers.resilience.breaker import BreakerConfig
 from producers.topics import partitions_of
-from schemas.loader import load
+from schemas.loader import load, load_all
 from tide.settings import TideSettings
 
 Generator = Callable[[int, EventClock, int | None], Iterator[tuple[str, dict[str, Any]]]]
 GENERATORS: dict[str, Generator] = {"clicks": clicks, "orders": orders}
+
+
+class OutboxNotEmptyError(ProducerError):
+    """Events were kept in the outbox because a dependency is down (nothing is lost)."""
+
+
+def open_publisher(settings: TideSettings, registry: RegistryClient) -> Publisher:
+    contracts = {t: (c.subject, c.schema_str) for t, c in load_all().items()}
+    config = PublisherConfig(
+        ProducerConfig(settings.kafka.bootstrap_servers),
+        settings.data_dir / "outbox.sqlite",
+        BreakerConfig(
+            failure_threshold=settings.producer.breaker_failures,
+            reset_timeout_s=settings.producer.breaker_reset_seconds,
+        ),
+    )
+    return build_publisher(config, registry, contracts)
+
+
+def _finish(publisher: Publisher, settings: TideSettings) -> PublisherStats:
+    stats = publisher.flush()
+    left = publisher.pending()
+    if left:
+        raise OutboxNotEmptyError(
+            f"{publisher.last_outage or 'a dependency is down'}: {left} events kept in the "
+            f"outbox {settings.data_dir / 'outbox.sqlite'}, replayed by the next `tide produce` "
+            "or by `tide produce drain` once Kafka and the registry answer"
+        )
+    return stats
 
 
 def generate(
@@ -30,21 +61,59 @@ def generate(
     span_s: float | None = None,
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
-) -> DeliveryStats:
+) -> PublisherStats:
     """Publish ``count`` generated events at ``rate`` events/s (0: unlimited); event times
     span the ``span_s`` seconds up to now, or are the wall clock when no span is given."""
     if topic not in GENERATORS:
-        raise UnknownTopicError(
-            f"no generator for topic {topic!r} (choose {', '.join(GENERATORS)})"
-        )
+        known = ", ".join(GENERATORS)
+        raise UnknownTopicError(f"no generator for topic {topic!r} (choose {known})")
     partitions_of(settings.kafka.bootstrap_servers, topic)
     clock = EventClock.spanning(count, span_s) if span_s is not None else EventClock.realtime()
-    contract = load(topic)
-    registry = RegistryClient(settings.registry.url)
-    try:
-        serializer = AvroSerializer(registry, contract.subject, contract.schema_str)
-        producer = EventProducer(ProducerConfig(settings.kafka.bootstrap_servers))
-        events = GENERATORS[topic](count, clock, seed)
-        return publish(events, topic, serializer, producer, rate, progress)
-    finally:
-        registry.close()
+    with RegistryClient(settings.registry.url) as registry:
+        publisher = open_publisher(settings, registry)
+        try:
+            publisher.drain()  # what an earlier run left behind goes first
+            started = time.monotonic()
+            for sent, (key, event) in enumerate(GENERATORS[topic](count, clock, seed), 1):
+                publisher.send(topic, key, event)
+                if progress is not None and sent % 500 == 0:
+                    progress(500)
+                if rate > 0 and (ahead := sent / rate - (time.monotonic() - started)) > 0:
+                    time.sleep(ahead)  # pacing to the requested rate, not synchronization
+            if progress is not None:
+                progress(count % 500)
+            return _finish(publisher, settings)
+        finally:
+            publisher.close()
+
+
+def ingest_file(
+    settings: TideSettings,
+    path: Path,
+    topic: str,
+    key_field: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Publish every line of ``path`` to ``topic``; refused lines go to ``<topic>.dlq``."""
+    schema = load(topic).schema
+    partitions_of(settings.kafka.bootstrap_servers, topic)
+    with RegistryClient(settings.registry.url) as registry:
+        publisher = open_publisher(settings, registry)
+        try:
+            summary = ingest_jsonl(path, topic, schema, publisher, key_field, progress)
+            _finish(publisher, settings)
+            return summary
+        finally:
+            publisher.close()
+
+
+def drain_outbox(settings: TideSettings) -> int:
+    """Replay what the outbox holds; returns how many events were delivered."""
+    with RegistryClient(settings.registry.url) as registry:
+        publisher = open_publisher(settings, registry)
+        try:
+            replayed = publisher.drain()
+            _finish(publisher, settings)
+            return replayed
+        finally:
+            publisher.close()

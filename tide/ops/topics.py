@@ -5,7 +5,9 @@ from __future__ import annotations
 from producers.topics import TopicSpec, ensure_topics
 from tide.settings import KafkaSettings
 
-PIPELINE_TOPICS = ("clicks", "orders", "clicks_per_minute", "clicks.late")
+PIPELINE_TOPICS = (
+    "clicks", "orders", "clicks_per_minute", "clicks.late", "clicks.dlq", "orders.dlq",
+)  # fmt: skip
 
 
 def create_pipeline_topics(kafka: KafkaSettings) -> list[str]:

@@ -45,7 +45,13 @@ def metadata_ok(bootstrap_servers: str, timeout_s: float = 1.0) -> bool:
 class EmbeddedBroker:
     """A Tansu broker on ``127.0.0.1:port``, in memory unless ``storage`` names another engine."""
 
-    def __init__(self, port: int, data_dir: Path, storage: str = "memory://tansu/") -> None:
+    def __init__(
+        self,
+        port: int,
+        data_dir: Path,
+        storage: str = "memory://tansu/",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port
         self.storage = storage
         self.bootstrap_servers = f"127.0.0.1:{port}"
@@ -57,7 +63,9 @@ class EmbeddedBroker:
             "--advertised-listener-url", url,
             "--storage-engine", storage,
         ]  # fmt: skip
-        self._process = ServerProcess("broker", argv, data_dir / "logs" / f"broker-{port}.log")
+        self._process = ServerProcess(
+            "broker", argv, data_dir / "logs" / f"broker-{port}.log", {**os.environ, **(env or {})}
+        )
 
     def start(self, timeout_s: float = 30.0) -> None:
         self._process.start(lambda: metadata_ok(self.bootstrap_servers, 0.5), timeout_s)

@@ -1,0 +1,270 @@
+"""Never-lose-an-event publishing: validate, serialize, produce; fall back to a durable outbox.
+
+An event is *acknowledged* to the caller (``on_ack``) once the broker has confirmed it
+(acks=all) or once it is on disk in the outbox. Events go to the outbox when the registry or
+the broker is unreachable (their circuit is open), when a delivery fails, or when their key
+still has events waiting there (so one key's events stay in order). ``drain()`` replays the
+outbox in order once both dependencies answer again; ``flush()`` delivers what is in flight
+and then drains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka.admin import AdminClient
+
+from producers.config import ProducerConfig
+from producers.errors import RegistryUnavailableError
+from producers.outbox.store import Outbox
+from producers.registry_client import RegistryClient
+from producers.resilience.backoff import Backoff, call_with_retries
+from producers.resilience.breaker import BreakerConfig, BreakerState, CircuitBreaker
+from producers.resilience.errors import CircuitOpenError, RetriesExhaustedError
+from producers.serializer import AvroSerializer
+
+log = logging.getLogger(__name__)
+
+
+class Ack(StrEnum):
+    DELIVERED = "delivered"  # the broker confirmed it (acks=all)
+    QUEUED = "queued"  # durable in the outbox; it will be replayed
+
+
+OnAck = Callable[[str, dict[str, Any], Ack], None]
+
+_BROKER_DOWN = (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT, KafkaError._RESOLVE)
+
+
+@dataclass(frozen=True)
+class PublisherConfig:
+    producer: ProducerConfig
+    outbox_path: Path
+    breaker: BreakerConfig = field(default_factory=BreakerConfig)
+    backoff: Backoff = field(default_factory=lambda: Backoff(max_attempts=3))
+
+
+@dataclass
+class PublisherStats:
+    delivered: int = 0
+    queued: int = 0
+    replayed: int = 0
+    per_partition: dict[int, int] = field(default_factory=dict)
+
+
+class Publisher:
+    """Publishes events of known topics (``serializers`` by topic) with an outbox fallback."""
+
+    def __init__(
+        self,
+        config: PublisherConfig,
+        serializers: dict[str, AvroSerializer],
+        on_ack: OnAck | None = None,
+    ) -> None:
+        self._config = config
+        self._serializers = serializers
+        self._on_ack = on_ack
+        self._outbox = Outbox(config.outbox_path)
+        self._waiting = self._outbox.keys_pending()
+        self.registry_breaker = CircuitBreaker(
+            "registry", config.breaker, failure_on=(RegistryUnavailableError,
+                                                    RetriesExhaustedError)
+        )  # fmt: skip
+        self.broker_breaker = CircuitBreaker("broker", config.breaker, failure_on=(KafkaException,))
+        self._producer = Producer({**config.producer.librdkafka(), "error_cb": self._on_error})
+        self.stats = PublisherStats()
+        self.last_outage: str | None = None  # why events were last queued, for the user
+
+    # -- sending ---------------------------------------------------------------------------
+    def send(self, topic: str, key: str, event: dict[str, Any]) -> None:
+        """Validate (SchemaValidationError if invalid: nothing is kept), then publish or queue."""
+        serializer = self._serializers[topic]
+        serializer.validate(event)
+        if (topic, key) in self._waiting or self.broker_breaker.state is not BreakerState.CLOSED:
+            self._queue(topic, key, event)
+            return
+        try:
+            value = self._encode(serializer, event)
+        except (CircuitOpenError, RetriesExhaustedError) as e:
+            self.last_outage = _outage(e)
+            self._queue(topic, key, event)
+            return
+        self._produce(topic, key, value, lambda err, msg: self._delivered(err, msg, key, event))
+        self._producer.poll(0)
+
+    def _encode(self, serializer: AvroSerializer, event: dict[str, Any]) -> bytes:
+        def with_retries() -> bytes:
+            return call_with_retries(
+                lambda: serializer.encode(event),
+                backoff=self._config.backoff,
+                retry_on=(RegistryUnavailableError,),
+                name="registry",
+            )
+
+        return self.registry_breaker.call(with_retries)
+
+    def _produce(
+        self, topic: str, key: str, value: bytes, callback: Callable[[Any, Message], None]
+    ) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, value, key.encode(), on_delivery=callback)
+                return
+            except BufferError:
+                self._producer.poll(0.1)  # local queue full: serve delivery reports first
+
+    def _queue(self, topic: str, key: str, event: dict[str, Any]) -> None:
+        self._outbox.add(topic, key, event)
+        self._waiting.add((topic, key))
+        self.stats.queued += 1
+        self._ack(key, event, Ack.QUEUED)
+
+    def _delivered(
+        self, error: KafkaError | None, message: Message, key: str, event: dict[str, Any]
+    ) -> None:
+        if error is not None:
+            log.warning("delivery failed, queued", extra={"topic": message.topic(),
+                                                          "error": str(error)})  # fmt: skip
+            self.broker_breaker.record_failure()
+            self._queue(message.topic() or "", key, event)
+            return
+        self.broker_breaker.record_success()
+        self._count(message)
+        self._ack(key, event, Ack.DELIVERED)
+
+    def _count(self, message: Message) -> None:
+        self.stats.delivered += 1
+        partition = message.partition() or 0
+        self.stats.per_partition[partition] = self.stats.per_partition.get(partition, 0) + 1
+
+    def _ack(self, key: str, event: dict[str, Any], how: Ack) -> None:
+        if self._on_ack is not None:
+            self._on_ack(key, event, how)
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.code() in _BROKER_DOWN:
+            self.last_outage = (
+                f"Kafka broker not reachable at {self._config.producer.bootstrap_servers}"
+            )
+            log.warning("broker unreachable", extra={"error": str(error)})
+            self.broker_breaker.trip()
+
+    def dead_letter(self, topic: str, source: str, reason: str, payload: bytes) -> None:
+        """Send a refused input to ``<topic>.dlq``: the payload as received, why, and whence."""
+        headers: dict[str, str | bytes | None] = {
+            "tide.dlq.reason": reason.encode(),
+            "tide.dlq.source": source.encode(),
+            "tide.dlq.topic": topic.encode(),
+        }
+
+        def report(error: KafkaError | None, _message: Message) -> None:
+            if error is not None:  # the input is still in its file: say so loudly
+                log.error("dead letter not delivered", extra={"source": source,
+                                                              "error": str(error)})  # fmt: skip
+
+        while True:
+            try:
+                self._producer.produce(f"{topic}.dlq", payload, None, headers=headers,
+                                       on_delivery=report)  # fmt: skip
+                break
+            except BufferError:
+                self._producer.poll(0.1)
+        log.info("dead-lettered", extra={"topic": topic, "source": source, "reason": reason})
+
+    # -- replay ------------------------------------------------------------------------------
+    def broker_answers(self, timeout_s: float = 2.0) -> bool:
+        admin = AdminClient({"bootstrap.servers": self._config.producer.bootstrap_servers,
+                             "log_level": 0})  # fmt: skip
+        try:
+            admin.list_topics(timeout=timeout_s)
+        except KafkaException:
+            return False
+        return True
+
+    def drain(self, batch: int = 5_000) -> int:
+        """Replay the outbox in order while the dependencies answer; returns events replayed."""
+        if self._producer.flush(10.0):
+            return 0  # earlier events of the same keys are still in flight: keep the order
+        if not self._broker_ready():
+            return 0
+        replayed = 0
+        while entries := self._outbox.pending(batch):
+            done: list[int] = []
+            failed = False
+            for entry in entries:
+                try:
+                    value = self._encode(self._serializers[entry.topic], entry.event)
+                except (CircuitOpenError, RetriesExhaustedError):
+                    failed = True
+                    break
+
+                def callback(
+                    err: Any, msg: Message, seq: int = entry.seq, done: list[int] = done
+                ) -> None:
+                    if err is None:
+                        done.append(seq)
+                        self._count(msg)
+
+                self._produce(entry.topic, entry.key, value, callback)
+            self._producer.flush(30.0)
+            self._outbox.ack(done)
+            replayed += len(done)
+            if failed or len(done) < len(entries):
+                break
+        self._waiting = self._outbox.keys_pending()
+        self.stats.replayed += replayed
+        if replayed:
+            log.info("outbox replayed", extra={"events": replayed, "left": len(self._outbox)})
+        return replayed
+
+    def _broker_ready(self) -> bool:
+        if self.broker_breaker.state is BreakerState.CLOSED:
+            return True
+        if not self.broker_breaker.allow():
+            return False
+        if self.broker_answers():
+            self.broker_breaker.record_success()
+            return True
+        self.broker_breaker.record_failure()
+        return False
+
+    def pending(self) -> int:
+        return len(self._outbox)
+
+    def flush(self, timeout_s: float = 30.0) -> PublisherStats:
+        """Deliver what is in flight, then replay the outbox if the dependencies answer."""
+        self._producer.flush(timeout_s)
+        self.drain()
+        return self.stats
+
+    def close(self) -> None:
+        self._producer.flush(10.0)
+        self._outbox.close()
+
+
+def _outage(error: Exception) -> str:
+    """The root cause of a failed registry call, in one line."""
+    cause: BaseException = error
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    return str(cause) if isinstance(cause, RegistryUnavailableError) else str(error)
+
+
+def build_publisher(
+    config: PublisherConfig,
+    registry: RegistryClient,
+    contracts: dict[str, tuple[str, str]],
+    on_ack: OnAck | None = None,
+) -> Publisher:
+    """A publisher for ``contracts`` given as ``{topic: (subject, schema_str)}``."""
+    serializers = {
+        topic: AvroSerializer(registry, subject, schema)
+        for topic, (subject, schema) in contracts.items()
+    }
+    return Publisher(config, serializers, on_ack)
