@@ -1,0 +1,213 @@
+"""Nothing acknowledged is lost: broker outage, registry outage, producer killed with -9.
+
+The broker keeps its data across its own restart on S3 storage (a local moto endpoint), as a
+real Kafka keeps it on disk."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from producers.config import ProducerConfig
+from producers.deserializer import AvroDeserializer
+from producers.generators.clock import EventClock
+from producers.generators.orders import orders
+from producers.publisher import Ack, Publisher, PublisherConfig, build_publisher
+from producers.registry_client import RegistryClient
+from producers.resilience.breaker import BreakerConfig, BreakerState
+from producers.topics import TopicSpec, ensure_topics
+from schemas.loader import load
+from tide.stack.broker import EmbeddedBroker
+from tide.stack.object_store import LocalObjectStore
+from tide.stack.ports import free_port
+from tide.stack.registry_process import RegistryProcess
+
+FAST = BreakerConfig(failure_threshold=2, reset_timeout_s=0.3)
+_clients: list[RegistryClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_registry_clients() -> Iterator[None]:
+    yield
+    while _clients:
+        _clients.pop().close()
+
+
+@pytest.fixture
+def durable_broker(tmp_path: Path) -> Iterator[Callable[[], EmbeddedBroker]]:
+    """A factory: each call starts the broker again on the same port and the same storage."""
+    store = LocalObjectStore(free_port(), tmp_path / "logs")
+    store.start()
+    store.create_bucket("tansu")
+    port = free_port()
+    started: list[EmbeddedBroker] = []
+
+    def start() -> EmbeddedBroker:
+        broker = EmbeddedBroker(port, tmp_path, "s3://tansu/", store.broker_env())
+        broker.start()
+        started.append(broker)
+        return broker
+
+    yield start
+    for broker in started:
+        broker.stop()
+    store.stop()
+
+
+def publisher_for(bootstrap: str, registry_url: str, outbox: Path, acks: list[Any]) -> Publisher:
+    contract = load("orders")
+    config = PublisherConfig(ProducerConfig(bootstrap), outbox, FAST)
+    registry = RegistryClient(registry_url)
+    _clients.append(registry)
+    return build_publisher(
+        config,
+        registry,
+        {"orders": (contract.subject, contract.schema_str)},
+        lambda key, event, how: acks.append((key, event["event_id"], how)),
+    )
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+
+
+def drain_all(publisher: Publisher) -> None:
+    wait_until(lambda: publisher.drain() >= 0 and publisher.pending() == 0, "the outbox to drain")
+
+
+def read_topic(bootstrap: str, registry_url: str, topic: str) -> list[tuple[str, str]]:
+    """(key, event_id) of every record, in partition order (reading until every EOF)."""
+    with RegistryClient(registry_url) as registry:
+        decoder = AvroDeserializer(registry)
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "read",
+                             "enable.partition.eof": True})  # fmt: skip
+        pending = set(range(4))
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
+        out: list[tuple[str, str]] = []
+        while pending:
+            for m in consumer.consume(1000, timeout=1.0):
+                if m.error() is not None:
+                    pending.discard(m.partition() or 0)
+                else:
+                    out.append(((m.key() or b"").decode(),
+                                str(decoder.decode(m.value() or b"")["event_id"])))  # fmt: skip
+        consumer.close()
+    return out
+
+
+def assert_exactly_once_in_key_order(
+    sent: list[tuple[str, str]], got: list[tuple[str, str]]
+) -> None:
+    assert sorted(e for _, e in got) == sorted(e for _, e in sent)  # all, none twice
+    by_key_sent: dict[str, list[str]] = defaultdict(list)
+    by_key_got: dict[str, list[str]] = defaultdict(list)
+    for key, event_id in sent:
+        by_key_sent[key].append(event_id)
+    for key, event_id in got:
+        by_key_got[key].append(event_id)
+    assert by_key_got == by_key_sent
+
+
+def events(n: int, seed: int) -> list[tuple[str, dict[str, Any]]]:
+    return list(orders(n, EventClock.spanning(n, 300), seed=seed))
+
+
+def test_broker_outage_queues_then_replays_in_order(
+    durable_broker: Callable[[], EmbeddedBroker], registry_url: str, tmp_path: Path
+) -> None:
+    broker = durable_broker()
+    ensure_topics(broker.bootstrap_servers, [TopicSpec("orders", 4)])
+    acks: list[Any] = []
+    publisher = publisher_for(broker.bootstrap_servers, registry_url, tmp_path / "ob", acks)
+    batch = events(400, seed=11)
+    for key, event in batch[:200]:
+        publisher.send("orders", key, event)
+    publisher.flush()
+    broker.kill()
+    wait_until(lambda: publisher.flush(0.2) and publisher.broker_breaker.state
+               is not BreakerState.CLOSED, "the broker circuit to open")  # fmt: skip
+    for key, event in batch[200:]:
+        publisher.send("orders", key, event)
+    assert publisher.pending() == 200  # kept on disk while the broker is down
+    broker = durable_broker()  # back, with its data
+    drain_all(publisher)
+    publisher.close()
+    assert {how for *_, how in acks} == {Ack.DELIVERED, Ack.QUEUED}
+    sent = [(k, str(e["event_id"])) for k, e in batch]
+    assert_exactly_once_in_key_order(sent, read_topic(broker.bootstrap_servers, registry_url,
+                                                      "orders"))  # fmt: skip
+
+
+def test_registry_outage_queues_then_replays(
+    durable_broker: Callable[[], EmbeddedBroker], tmp_path: Path
+) -> None:
+    broker = durable_broker()
+    ensure_topics(broker.bootstrap_servers, [TopicSpec("orders", 4)])
+    port = free_port()
+    registry = RegistryProcess(port, tmp_path / "registry.sqlite", tmp_path / "logs")
+    acks: list[Any] = []
+    publisher = publisher_for(broker.bootstrap_servers, registry.url, tmp_path / "ob", acks)
+    batch = events(60, seed=12)
+    for key, event in batch:  # the registry is not running: no schema id can be had
+        publisher.send("orders", key, event)
+    assert publisher.pending() == 60
+    assert publisher.registry_breaker.state is BreakerState.OPEN
+    registry.start()
+    try:
+        drain_all(publisher)
+        publisher.close()
+        got = read_topic(broker.bootstrap_servers, registry.url, "orders")
+    finally:
+        registry.stop()
+    assert_exactly_once_in_key_order([(k, str(e["event_id"])) for k, e in batch], got)
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from tests.integration.test_publisher_outages import events, publisher_for
+bootstrap, registry_url, outbox = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+def ack(key, event, how):
+    print(how, event["event_id"], flush=True)
+publisher = publisher_for(bootstrap, registry_url, outbox, [])
+publisher._on_ack = ack
+for key, event in events(100_000, seed=13):
+    publisher.send("orders", key, event)
+"""
+
+
+def test_killed_producer_loses_nothing_it_acknowledged(
+    durable_broker: Callable[[], EmbeddedBroker], registry_url: str, tmp_path: Path
+) -> None:
+    dead = f"127.0.0.1:{free_port()}"  # the child's broker is down: events go to its outbox
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, dead, registry_url, str(tmp_path / "ob")],
+        stdout=subprocess.PIPE, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert child.stdout is not None
+    acknowledged = [child.stdout.readline().split() for _ in range(500)]
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    assert {how for how, _ in acknowledged} == {"queued"}
+    broker = durable_broker()
+    ensure_topics(broker.bootstrap_servers, [TopicSpec("orders", 4)])
+    restarted = publisher_for(broker.bootstrap_servers, registry_url, tmp_path / "ob", [])
+    drain_all(restarted)
+    restarted.close()
+    landed = {event_id for _, event_id in read_topic(broker.bootstrap_servers, registry_url,
+                                                     "orders")}  # fmt: skip
+    assert {event_id for _, event_id in acknowledged} <= landed
