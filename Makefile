@@ -31,8 +31,9 @@ check: install ## lint, format check, type check
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-bench: install
-	$(PY) bench/land.py
+bench: install ## throughput figures, each with a baseline from the same run
+	$(PY) -m bench.produce
+	$(PY) -m bench.land
 
 clean:
 	rm -rf $(VENV) .tide
