@@ -1,12 +1,9 @@
-"""Throughput of the skeleton's write and land paths, each beside a baseline of the same run.
+"""Rows/s of the land job (and of validated produce) beside ceilings measured in the same run.
 
-    .venv/bin/python bench/land.py [--events 100000]
+    .venv/bin/python -m bench.land [--events 100000]
 
-Starts its own embedded broker and registry. Figures:
-- produce: validated Avro produce (acks=all, idempotent) vs raw produce of the same pre-encoded
-  bytes (the ceiling of this broker and client on this machine);
-- land: the land job (consume, decode, Arrow, one Iceberg commit with offsets) vs a bare
-  consume + decode of the same topic (the ceiling of the read side).
+Starts its own embedded broker and registry; lands N clicks (consume, decode, Arrow, one
+Iceberg commit with the offsets) and compares with a bare consume + decode of the same topic.
 """
 
 from __future__ import annotations
@@ -23,8 +20,7 @@ from producers.config import ProducerConfig
 from producers.deserializer import AvroDeserializer
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
-from producers.producer import EventProducer
-from producers.publish import publish
+from producers.publisher import PublisherConfig, build_publisher
 from producers.registry_client import RegistryClient
 from producers.serializer import AvroSerializer
 from producers.topics import TopicSpec, ensure_topics
@@ -88,8 +84,18 @@ def main() -> None:
         encoded = [(key, serializer.encode(event)) for key, event in events]
 
         raw_s = timed(lambda: raw_produce(bs, "raw", encoded))
-        producer = EventProducer(ProducerConfig(bs))
-        ours_s = timed(lambda: publish(events, "clicks", serializer, producer))
+        publisher = build_publisher(
+            PublisherConfig(ProducerConfig(bs), Path(tmp) / "outbox.sqlite"),
+            registry, {"clicks": (contract.subject, contract.schema_str)},
+        )  # fmt: skip
+
+        def publish_all() -> None:
+            for key, event in events:
+                publisher.send("clicks", key, event)
+            publisher.flush()
+
+        ours_s = timed(publish_all)
+        publisher.close()
         read_s = timed(lambda: consume_decode(bs, "clicks", AvroDeserializer(registry),
                                               args.partitions))  # fmt: skip
         land_s = timed(lambda: land_topic(settings, "clicks"))

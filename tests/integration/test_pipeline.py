@@ -18,10 +18,8 @@ from producers.config import ProducerConfig
 from producers.deserializer import AvroDeserializer
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
-from producers.producer import EventProducer
-from producers.publish import publish
+from producers.publisher import PublisherConfig, build_publisher
 from producers.registry_client import RegistryClient
-from producers.serializer import AvroSerializer
 from producers.topics import partitions_of
 from schemas.loader import load
 from tide.demo.window_watch import WindowWatch
@@ -167,13 +165,16 @@ def test_events_later_than_the_allowed_lateness_go_to_the_late_topic(
     # a fifth of the clicks arrive up to 90 s late: far beyond the 10 s allowed lateness
     clock = EventClock(int(time.time() * 1000) - 240_000, 80.0, late_share=0.2, max_delay_ms=90_000)
     contract = load("clicks")
+    config = PublisherConfig(ProducerConfig(settings.kafka.bootstrap_servers),
+                             settings.data_dir / "outbox.sqlite")  # fmt: skip
     with RegistryClient(settings.registry.url) as registry:
-        publish(
-            clicks(N, clock, seed=9),
-            "clicks",
-            AvroSerializer(registry, contract.subject, contract.schema_str),
-            EventProducer(ProducerConfig(settings.kafka.bootstrap_servers)),
+        publisher = build_publisher(
+            config, registry, {"clicks": (contract.subject, contract.schema_str)}
         )
+        for key, event in clicks(N, clock, seed=9):
+            publisher.send("clicks", key, event)
+        assert publisher.flush().delivered == N
+        publisher.close()
     deadline = time.monotonic() + 90
     windowed = late = 0
     while windowed + late < N and time.monotonic() < deadline:
