@@ -39,6 +39,8 @@ class Ack(StrEnum):
 
 OnAck = Callable[[str, dict[str, Any], Ack], None]
 
+QUEUE_BATCH = 256  # events written to the outbox per transaction (one fsync), then acknowledged
+POLL_EVERY = 64  # sends between two polls of delivery reports
 _BROKER_DOWN = (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT, KafkaError._RESOLVE)
 
 
@@ -80,28 +82,37 @@ class Publisher:
         self._producer = Producer({**config.producer.librdkafka(), "error_cb": self._on_error})
         self.stats = PublisherStats()
         self.last_outage: str | None = None  # why events were last queued, for the user
+        self._buffer: list[tuple[str, str, dict[str, Any]]] = []  # queued, not yet on disk
+        self._sends = 0
 
     # -- sending ---------------------------------------------------------------------------
     def send(self, topic: str, key: str, event: dict[str, Any]) -> None:
         """Validate (SchemaValidationError if invalid: nothing is kept), then publish or queue."""
         serializer = self._serializers[topic]
-        serializer.validate(event)
+        body = serializer.body(event)
         if (topic, key) in self._waiting or self.broker_breaker.state is not BreakerState.CLOSED:
             self._queue(topic, key, event)
             return
         try:
-            value = self._encode(serializer, event)
+            header = self._header(serializer)
         except (CircuitOpenError, RetriesExhaustedError) as e:
             self.last_outage = _outage(e)
             self._queue(topic, key, event)
             return
-        self._produce(topic, key, value, lambda err, msg: self._delivered(err, msg, key, event))
-        self._producer.poll(0)
+        self._produce(
+            topic, key, header + body, lambda err, msg: self._delivered(err, msg, key, event)
+        )
+        self._sends += 1
+        if self._sends % POLL_EVERY == 0:
+            self._producer.poll(0)
 
-    def _encode(self, serializer: AvroSerializer, event: dict[str, Any]) -> bytes:
+    def _header(self, serializer: AvroSerializer) -> bytes:
+        if serializer.header_known:
+            return serializer.header()  # cached: no remote call to guard
+
         def with_retries() -> bytes:
             return call_with_retries(
-                lambda: serializer.encode(event),
+                serializer.header,
                 backoff=self._config.backoff,
                 retry_on=(RegistryUnavailableError,),
                 name="registry",
@@ -120,10 +131,20 @@ class Publisher:
                 self._producer.poll(0.1)  # local queue full: serve delivery reports first
 
     def _queue(self, topic: str, key: str, event: dict[str, Any]) -> None:
-        self._outbox.add(topic, key, event)
+        """Keep the event for the outbox; it is acknowledged once its batch is on disk."""
+        self._buffer.append((topic, key, event))
         self._waiting.add((topic, key))
-        self.stats.queued += 1
-        self._ack(key, event, Ack.QUEUED)
+        if len(self._buffer) >= QUEUE_BATCH:
+            self._commit_queue()
+
+    def _commit_queue(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        self._outbox.add_many((topic, key, event, None) for topic, key, event in batch)
+        self.stats.queued += len(batch)
+        for _, key, event in batch:
+            self._ack(key, event, Ack.QUEUED)
 
     def _delivered(
         self, error: KafkaError | None, message: Message, key: str, event: dict[str, Any]
@@ -189,6 +210,7 @@ class Publisher:
 
     def drain(self, batch: int = 5_000) -> int:
         """Replay the outbox in order while the dependencies answer; returns events replayed."""
+        self._commit_queue()
         if self._producer.flush(10.0):
             return 0  # earlier events of the same keys are still in flight: keep the order
         if not self._broker_ready():
@@ -198,8 +220,9 @@ class Publisher:
             done: list[int] = []
             failed = False
             for entry in entries:
+                serializer = self._serializers[entry.topic]
                 try:
-                    value = self._encode(self._serializers[entry.topic], entry.event)
+                    value = self._header(serializer) + serializer.body(entry.event)
                 except (CircuitOpenError, RetriesExhaustedError):
                     failed = True
                     break
@@ -235,6 +258,8 @@ class Publisher:
         return False
 
     def pending(self) -> int:
+        """Events in the outbox (writing out the batch being gathered first)."""
+        self._commit_queue()
         return len(self._outbox)
 
     def flush(self, timeout_s: float = 30.0) -> PublisherStats:
@@ -245,6 +270,7 @@ class Publisher:
 
     def close(self) -> None:
         self._producer.flush(10.0)
+        self._commit_queue()
         self._outbox.close()
 
 

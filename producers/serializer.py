@@ -35,14 +35,34 @@ class AvroSerializer:
         except ValidationError as e:
             raise SchemaValidationError(f"{self.subject}: {_describe(e)}") from e
 
-    def encode(self, event: dict[str, Any]) -> bytes:
-        self.validate(event)
+    def body(self, event: dict[str, Any]) -> bytes:
+        """The Avro body of ``event``; an event that does not fit the schema is refused.
+
+        Encoding is the check (as in Confluent's serializer, with strict field matching); only a
+        refused event pays for fastavro's slower validator, to name the field and type. A float
+        given for an int/long is truncated by the writer, not refused.
+        """
+        out = io.BytesIO()
+        try:
+            fastavro.schemaless_writer(out, self._parsed, event, strict_allow_default=True)
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as e:
+            self.validate(event)  # raises with the field and type when it can say
+            raise SchemaValidationError(f"{self.subject}: {e}") from e
+        return out.getvalue()
+
+    @property
+    def header_known(self) -> bool:
+        return self._header is not None
+
+    def header(self) -> bytes:
+        """Magic byte and schema id (the id is fetched from the registry once)."""
         if self._header is None:
             self._header = wire.header(self.schema_id)
-        out = io.BytesIO()
-        out.write(self._header)
-        fastavro.schemaless_writer(out, self._parsed, event)
-        return out.getvalue()
+        return self._header
+
+    def encode(self, event: dict[str, Any]) -> bytes:
+        body = self.body(event)
+        return self.header() + body
 
 
 def _describe(error: ValidationError) -> str:

@@ -13,6 +13,7 @@ from producers.resilience.errors import RetriesExhaustedError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_JITTER = random.Random()  # noqa: S311 - jitter, not security
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,6 @@ def call_with_retries(
     rng: random.Random | None = None,
 ) -> T:
     """Call ``fn``; retry the listed errors up to ``backoff.max_attempts`` attempts in all."""
-    jitter = rng or random.Random()  # noqa: S311 - jitter, not security
     for attempt in range(backoff.max_attempts):
         try:
             return fn()
@@ -45,7 +45,7 @@ def call_with_retries(
                 raise RetriesExhaustedError(
                     f"{name}: {backoff.max_attempts} attempts failed, last: {e}"
                 ) from e
-            delay = backoff.delay(attempt, jitter)
+            delay = backoff.delay(attempt, rng or _JITTER)
             log.info("retrying", extra={"dependency": name, "attempt": attempt + 1,
                                         "delay_s": round(delay, 3), "error": str(e)})  # fmt: skip
             sleep(delay)

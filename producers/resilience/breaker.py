@@ -86,6 +86,8 @@ class CircuitBreaker:
         return result
 
     def record_success(self) -> None:
+        if self._state is BreakerState.CLOSED and not self._failures:
+            return  # the common case needs no lock: nothing to change
         with self._lock:
             self._failures = 0
             if self._state is not BreakerState.CLOSED:
