@@ -39,7 +39,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise ProducerError(f"{path} is not UTF-8 text: {e}") from e
 
 
-def _decode(line: str, parsed_schema: Any) -> dict[str, Any]:
+def decode_avro_json(line: str, parsed_schema: Any) -> dict[str, Any]:
     """One record in Avro's JSON encoding (unions as {"type": value}), as Avro tools write."""
     try:
         records = list(json_reader(io.StringIO(line), parsed_schema))
@@ -67,7 +67,7 @@ def ingest_jsonl(
     for number, line in _lines(path):
         summary.lines += 1
         try:
-            event = _decode(line, parsed)
+            event = decode_avro_json(line, parsed)
             key = str(event[field_name]) if field_name else ""
             publisher.send(topic, key, event)
             summary.accepted += 1

@@ -37,7 +37,16 @@ class Ack(StrEnum):
     QUEUED = "queued"  # durable in the outbox; it will be replayed
 
 
-OnAck = Callable[[str, dict[str, Any], Ack], None]
+@dataclass(frozen=True)
+class Acknowledgement:
+    key: str
+    event: dict[str, Any]
+    how: Ack
+    partition: int | None = None  # where the broker put it (delivered events only)
+    offset: int | None = None
+
+
+OnAck = Callable[[Acknowledgement], None]
 
 QUEUE_BATCH = 256  # events written to the outbox per transaction (one fsync), then acknowledged
 POLL_EVERY = 64  # sends between two polls of delivery reports
@@ -71,7 +80,7 @@ class Publisher:
     ) -> None:
         self._config = config
         self._serializers = serializers
-        self._on_ack = on_ack
+        self.on_ack = on_ack  # may be replaced, e.g. per HTTP request
         self._outbox = Outbox(config.outbox_path)
         self._waiting = self._outbox.keys_pending()
         self.registry_breaker = CircuitBreaker(
@@ -144,7 +153,7 @@ class Publisher:
         self._outbox.add_many((topic, key, event, None) for topic, key, event in batch)
         self.stats.queued += len(batch)
         for _, key, event in batch:
-            self._ack(key, event, Ack.QUEUED)
+            self._ack(Acknowledgement(key, event, Ack.QUEUED))
 
     def _delivered(
         self, error: KafkaError | None, message: Message, key: str, event: dict[str, Any]
@@ -157,16 +166,16 @@ class Publisher:
             return
         self.broker_breaker.record_success()
         self._count(message)
-        self._ack(key, event, Ack.DELIVERED)
+        self._ack(Acknowledgement(key, event, Ack.DELIVERED, message.partition(), message.offset()))
 
     def _count(self, message: Message) -> None:
         self.stats.delivered += 1
         partition = message.partition() or 0
         self.stats.per_partition[partition] = self.stats.per_partition.get(partition, 0) + 1
 
-    def _ack(self, key: str, event: dict[str, Any], how: Ack) -> None:
-        if self._on_ack is not None:
-            self._on_ack(key, event, how)
+    def _ack(self, ack: Acknowledgement) -> None:
+        if self.on_ack is not None:
+            self.on_ack(ack)
 
     def _on_error(self, error: KafkaError) -> None:
         if error.code() in _BROKER_DOWN:

@@ -73,7 +73,7 @@ def publisher_for(bootstrap: str, registry_url: str, outbox: Path, acks: list[An
         config,
         registry,
         {"orders": (contract.subject, contract.schema_str)},
-        lambda key, event, how: acks.append((key, event["event_id"], how)),
+        lambda ack: acks.append((ack.key, ack.event["event_id"], ack.how)),
     )
 
 
@@ -179,10 +179,10 @@ import sys
 from pathlib import Path
 from tests.integration.test_publisher_outages import events, publisher_for
 bootstrap, registry_url, outbox = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-def ack(key, event, how):
-    print(how, event["event_id"], flush=True)
+def ack(a):
+    print(a.how, a.event["event_id"], flush=True)
 publisher = publisher_for(bootstrap, registry_url, outbox, [])
-publisher._on_ack = ack
+publisher.on_ack = ack
 for key, event in events(100_000, seed=13):
     publisher.send("orders", key, event)
 """

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from tide.cli.context import settings
 from tide.cli.output import OutputFormat, console, emit_object, errors
-from tide.ops.produce import drain_outbox, generate, ingest_file
+from tide.ops.produce import drain_outbox, generate, ingest_file, serve_http
 
 app = typer.Typer(help="Publish events (validated Avro, acks=all, idempotent, outbox fallback).",
                   no_args_is_help=True)  # fmt: skip
@@ -69,3 +69,13 @@ def file(
 def drain() -> None:
     """Replay the events the outbox kept while Kafka or the registry was down."""
     console.print(f"{drain_outbox(settings())} events replayed from the outbox")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Bind address."),
+    port: int = typer.Option(8082, help="Port (REST Proxy's usual one)."),
+) -> None:
+    """HTTP ingestion: POST /topics/{topic} with {"records": [{"key":..,"value":..}]}."""
+    console.print(f"ingestion endpoint at http://{host}:{port}/topics/{{topic}}")
+    serve_http(settings(), host, port)

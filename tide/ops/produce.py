@@ -12,6 +12,7 @@ from producers.errors import ProducerError, UnknownTopicError
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
 from producers.generators.orders import orders
+from producers.http_api import RecordsEndpoint, create_app
 from producers.ingest import IngestSummary, ingest_jsonl
 from producers.publisher import Publisher, PublisherConfig, PublisherStats, build_publisher
 from producers.registry_client import RegistryClient
@@ -115,5 +116,21 @@ def drain_outbox(settings: TideSettings) -> int:
             replayed = publisher.drain()
             _finish(publisher, settings)
             return replayed
+        finally:
+            publisher.close()
+
+
+def serve_http(settings: TideSettings, host: str, port: int) -> None:
+    """Serve `POST /topics/{topic}` (REST Proxy v2 shape) until Ctrl-C."""
+    import uvicorn  # only this command needs the ASGI server
+
+    contracts = load_all()
+    with RegistryClient(settings.registry.url) as registry:
+        publisher = open_publisher(settings, registry)
+        try:
+            publisher.drain()
+            endpoint = RecordsEndpoint(publisher, {t: c.schema for t, c in contracts.items()})
+            app = create_app(endpoint, set(contracts))
+            uvicorn.run(app, host=host, port=port, log_level="warning")
         finally:
             publisher.close()
