@@ -14,12 +14,13 @@ from typing import Any
 
 import fastavro
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from producers.errors import SchemaValidationError
 from producers.ingest import decode_avro_json
 from producers.publisher import Ack, Acknowledgement, Publisher
+from producers.resilience.breaker import render_prometheus
 
 MEDIA_TYPE = "application/vnd.kafka.v2+json"
 INVALID_RECORD = 42203  # per-record error code in the offsets list
@@ -37,6 +38,20 @@ class RecordsEndpoint:
         self._publisher = publisher
         self._parsed = {t: fastavro.parse_schema(s) for t, s in schemas.items()}
         self._lock = threading.Lock()  # one request at a time uses the publisher's callbacks
+
+    def metrics(self) -> str:
+        """Breaker states and publishing counters, Prometheus text format."""
+        p = self._publisher
+        with self._lock:
+            counters = {"delivered": p.stats.delivered, "queued": p.stats.queued,
+                        "replayed": p.stats.replayed}  # fmt: skip
+            pending = p.pending()
+        lines = ["# HELP tide_events_total Events by outcome.", "# TYPE tide_events_total counter"]
+        lines += [f'tide_events_total{{outcome="{k}"}} {v}' for k, v in counters.items()]
+        lines += ["# HELP tide_outbox_pending Events waiting in the outbox.",
+                  "# TYPE tide_outbox_pending gauge", f"tide_outbox_pending {pending}"]  # fmt: skip
+        breakers = render_prometheus([p.registry_breaker, p.broker_breaker])
+        return "\n".join(lines) + "\n" + breakers
 
     def publish(self, topic: str, records: list[Any]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = [{} for _ in records]
@@ -98,5 +113,9 @@ def create_app(endpoint: RecordsEndpoint, topics: set[str]) -> FastAPI:
         offsets = await run_in_threadpool(endpoint.publish, topic, records)
         return JSONResponse({"key_schema_id": None, "value_schema_id": None, "offsets": offsets},
                             media_type=MEDIA_TYPE)  # fmt: skip
+
+    @app.get("/metrics")
+    def metrics() -> PlainTextResponse:
+        return PlainTextResponse(endpoint.metrics())
 
     return app

@@ -62,6 +62,9 @@ def test_records_answered_one_by_one(client: TestClient, fresh_broker: EmbeddedB
     assert len(dead) == 1
     assert json.loads(dead[0][0])["device"] == "FRIDGE"
     assert dead[0][1]["tide.dlq.source"] == b"http:records[1]"
+    metrics = client.get("/metrics").text
+    assert 'tide_events_total{outcome="delivered"} 2' in metrics
+    assert 'tide_breaker_state{breaker="broker"} 0' in metrics
 
 
 @pytest.mark.parametrize(

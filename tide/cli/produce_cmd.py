@@ -19,6 +19,9 @@ COUNT = typer.Option(10_000, "--count", "-n", min=1, help="Events to publish.")
 RATE = typer.Option(0.0, "--rate", "-r", min=0, help="Events/s; 0 = unlimited.")
 SPAN = typer.Option(None, "--span", min=1, help="Spread event times over the last SPAN seconds.")
 SEED = typer.Option(None, help="Seed of the generator, for repeatable data.")
+LATE = typer.Option(
+    0.05, "--late-share", min=0, max=1, help="Share of events that arrive out of order (up to 8 s)."
+)
 PATH = typer.Argument(..., help="One record per line, in Avro's JSON encoding.")
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
 
@@ -31,23 +34,29 @@ def _bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(task, n)
 
 
-def _generated(topic: str, count: int, rate: float, span: float | None, seed: int | None) -> None:
+def _generated(
+    topic: str, count: int, rate: float, span: float | None, seed: int | None, late: float
+) -> None:
     with _bar(f"producing {topic}", count) as advance:
-        stats = generate(settings(), topic, count, rate, span, seed, advance)
+        stats = generate(settings(), topic, count, rate, span, seed, advance, late)
     partitions = ", ".join(f"p{p}={n}" for p, n in sorted(stats.per_partition.items()))
     console.print(f"{stats.delivered} events acknowledged on {topic} ({partitions})")
 
 
 @app.command()
-def clicks(count: int = COUNT, rate: float = RATE, span: float = SPAN, seed: int = SEED) -> None:
+def clicks(
+    count: int = COUNT, rate: float = RATE, span: float = SPAN, seed: int = SEED, late: float = LATE
+) -> None:
     """Generated clickstream, keyed by user_id (hot pages, sessions, some late events)."""
-    _generated("clicks", count, rate, span, seed)
+    _generated("clicks", count, rate, span, seed, late)
 
 
 @app.command()
-def orders(count: int = COUNT, rate: float = RATE, span: float = SPAN, seed: int = SEED) -> None:
+def orders(
+    count: int = COUNT, rate: float = RATE, span: float = SPAN, seed: int = SEED, late: float = LATE
+) -> None:
     """Generated order lifecycles keyed by order_id: placed, paid or cancelled, shipped."""
-    _generated("orders", count, rate, span, seed)
+    _generated("orders", count, rate, span, seed, late)
 
 
 @app.command()

@@ -62,6 +62,7 @@ def generate(
     span_s: float | None = None,
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
+    late_share: float = 0.05,
 ) -> PublisherStats:
     """Publish ``count`` generated events at ``rate`` events/s (0: unlimited); event times
     span the ``span_s`` seconds up to now, or are the wall clock when no span is given."""
@@ -69,7 +70,11 @@ def generate(
         known = ", ".join(GENERATORS)
         raise UnknownTopicError(f"no generator for topic {topic!r} (choose {known})")
     partitions_of(settings.kafka.bootstrap_servers, topic)
-    clock = EventClock.spanning(count, span_s) if span_s is not None else EventClock.realtime()
+    clock = (
+        EventClock.spanning(count, span_s, late_share)
+        if span_s is not None
+        else EventClock.realtime(late_share)
+    )
     with RegistryClient(settings.registry.url) as registry:
         publisher = open_publisher(settings, registry)
         try:
