@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from producers.subjects import SubjectStrategy
+
 
 class KafkaSettings(BaseModel):
     """Where the Kafka-protocol broker is and how new topics are shaped."""
@@ -89,6 +91,10 @@ class ProducerSettings(BaseModel):
     )
     breaker_reset_seconds: float = Field(
         5.0, gt=0, description="How long an open circuit refuses calls before one trial."
+    )
+    subject_strategy: SubjectStrategy = Field(
+        SubjectStrategy.TOPIC_NAME,
+        description="How value subjects are named: TopicName, RecordName or TopicRecordName.",
     )
 
 

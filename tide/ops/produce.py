@@ -17,6 +17,7 @@ from producers.ingest import IngestSummary, ingest_jsonl
 from producers.publisher import Publisher, PublisherConfig, PublisherStats, build_publisher
 from producers.registry_client import RegistryClient
 from producers.resilience.breaker import BreakerConfig
+from producers.subjects import subject_for
 from producers.topics import partitions_of
 from schemas.loader import load, load_all
 from tide.settings import TideSettings
@@ -30,7 +31,10 @@ class OutboxNotEmptyError(ProducerError):
 
 
 def open_publisher(settings: TideSettings, registry: RegistryClient) -> Publisher:
-    contracts = {t: (c.subject, c.schema_str) for t, c in load_all().items()}
+    strategy = settings.producer.subject_strategy
+    contracts = {
+        t: (subject_for(strategy, t, c.schema), c.schema_str) for t, c in load_all().items()
+    }
     config = PublisherConfig(
         ProducerConfig(settings.kafka.bootstrap_servers),
         settings.data_dir / "outbox.sqlite",

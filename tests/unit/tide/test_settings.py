@@ -33,6 +33,11 @@ def test_environment_with_nesting(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert s.registry_database == tmp_path / "registry.sqlite"
 
 
+def test_subject_strategy_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIDE_PRODUCER__SUBJECT_STRATEGY", "TopicRecordName")
+    assert TideSettings().producer.subject_strategy == "TopicRecordName"
+
+
 def test_invalid_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIDE_KAFKA__PARTITIONS", "0")
     with pytest.raises(ValidationError, match="partitions"):
