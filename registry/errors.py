@@ -29,3 +29,19 @@ class InvalidVersionError(RegistryError):
 
 class StoreError(RegistryError):
     """The backing store failed."""
+
+
+class InvalidCompatibilityLevelError(RegistryError):
+    """Not one of the seven compatibility levels."""
+
+
+class IncompatibleSchemaError(RegistryError):
+    """The schema breaks the subject's compatibility level (the reasons are in the message)."""
+
+    def __init__(self, message: str, reasons: list[str]) -> None:
+        super().__init__(message)
+        self.reasons = reasons
+
+
+class SubjectConfigNotFoundError(RegistryError):
+    """The subject has no compatibility level of its own."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry import canonical
+from registry import canonical, compatibility
+from registry.compatibility import Level
 from registry.errors import (
+    IncompatibleSchemaError,
     InvalidVersionError,
     SchemaNotFoundError,
+    SubjectConfigNotFoundError,
     SubjectNotFoundError,
     VersionNotFoundError,
 )
@@ -43,7 +46,54 @@ class Registry:
         return self._store.register(subject, parsed.schema_type, parsed.canonical)
 
     def _check_compatible(self, subject: Subject, parsed: canonical.ParsedSchema) -> None:
-        """Compatibility levels arrive with the full-registry issue (#3); until then all pass."""
+        reasons = self.incompatibilities(subject, parsed.canonical)
+        if reasons:
+            level = self.compatibility(subject)
+            raise IncompatibleSchemaError(
+                f"Schema being registered is incompatible with an earlier schema for subject "
+                f"'{subject}' ({level}): {'; '.join(reasons)}",
+                reasons,
+            )
+
+    def incompatibilities(
+        self, subject: Subject, text: object, version: str | int | None = None
+    ) -> list[str]:
+        """Why ``text`` breaks the subject's level (against ``version`` only, if given)."""
+        new = canonical.parse(text).canonical
+        existing = self._store.versions(subject)
+        if version is not None:
+            chosen = self.version(subject, version)
+            pairs = [(chosen.version, chosen.schema.text)]
+            level = compatibility.parse_level(
+                self.compatibility(subject).removesuffix("_TRANSITIVE")
+            )
+        else:
+            pairs = [(v.version, self.schema_by_id(v.schema_id).text) for v in existing]
+            level = self.compatibility(subject)
+        return compatibility.incompatibilities(new, pairs, level)
+
+    def compatibility(self, subject: Subject | None, default_to_global: bool = True) -> Level:
+        """The level in force for ``subject`` (its own, else the global one, else BACKWARD)."""
+        own = self._store.config(subject) if subject else None
+        if own is not None:
+            return Level(own)
+        if subject and not default_to_global:
+            raise SubjectConfigNotFoundError(
+                f"Subject '{subject}' does not have subject-level compatibility configured"
+            )
+        found = self._store.config(None)
+        return Level(found) if found else compatibility.DEFAULT_LEVEL
+
+    def set_compatibility(self, subject: Subject | None, level: object) -> Level:
+        parsed = compatibility.parse_level(level)
+        self._store.set_config(subject, parsed.value)
+        return parsed
+
+    def delete_compatibility(self, subject: Subject | None) -> Level:
+        """Remove the setting; returns the level that was in force."""
+        previous = self.compatibility(subject)
+        self._store.delete_config(subject)
+        return previous
 
     def lookup(
         self, subject: Subject, text: object, schema_type: str | None = None

@@ -6,11 +6,14 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from registry.errors import (
+    IncompatibleSchemaError,
+    InvalidCompatibilityLevelError,
     InvalidSchemaError,
     InvalidVersionError,
     RegistryError,
     SchemaNotFoundError,
     StoreError,
+    SubjectConfigNotFoundError,
     SubjectNotFoundError,
     VersionNotFoundError,
 )
@@ -23,6 +26,9 @@ CODES: list[tuple[type[RegistryError], int, int]] = [
     (SchemaNotFoundError, 404, 40403),
     (InvalidSchemaError, 422, 42201),
     (InvalidVersionError, 422, 42202),
+    (InvalidCompatibilityLevelError, 422, 42203),
+    (IncompatibleSchemaError, 409, 409),
+    (SubjectConfigNotFoundError, 404, 40408),
     (StoreError, 500, 50001),
 ]
 

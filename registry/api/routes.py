@@ -81,8 +81,60 @@ def build_router(registry: Registry) -> APIRouter:
     def types() -> JSONResponse:
         return _json(["AVRO"])
 
+    return router
+
+
+def build_config_router(registry: Registry) -> APIRouter:
+    """Compatibility levels (global and per subject) and compatibility tests."""
+    router = APIRouter()
+
     @router.get("/config")
-    def config() -> JSONResponse:
-        return _json({"compatibilityLevel": "BACKWARD"})
+    def get_global() -> JSONResponse:
+        return _json({"compatibilityLevel": registry.compatibility(None)})
+
+    @router.put("/config")
+    async def put_global(request: Request) -> JSONResponse:
+        body = await json_object(request)
+        return _json({"compatibility": registry.set_compatibility(None, body.get("compatibility"))})
+
+    @router.delete("/config")
+    def delete_global() -> JSONResponse:
+        return _json({"compatibilityLevel": registry.delete_compatibility(None)})
+
+    @router.get("/config/{subject}")
+    def get_subject(subject: str, defaultToGlobal: bool = False) -> JSONResponse:
+        level = registry.compatibility(Subject(subject), default_to_global=defaultToGlobal)
+        return _json({"compatibilityLevel": level})
+
+    @router.put("/config/{subject}")
+    async def put_subject(subject: str, request: Request) -> JSONResponse:
+        body = await json_object(request)
+        level = registry.set_compatibility(Subject(subject), body.get("compatibility"))
+        return _json({"compatibility": level})
+
+    @router.delete("/config/{subject}")
+    def delete_subject(subject: str) -> JSONResponse:
+        return _json({"compatibilityLevel": registry.delete_compatibility(Subject(subject))})
+
+    @router.post("/compatibility/subjects/{subject}/versions/{version}")
+    async def against_version(
+        subject: str, version: str, request: Request, verbose: bool = False
+    ) -> JSONResponse:
+        body = await json_object(request)
+        reasons = registry.incompatibilities(Subject(subject), body.get("schema"), version)
+        return _json(_verdict(reasons, verbose))
+
+    @router.post("/compatibility/subjects/{subject}/versions")
+    async def against_all(subject: str, request: Request, verbose: bool = False) -> JSONResponse:
+        body = await json_object(request)
+        reasons = registry.incompatibilities(Subject(subject), body.get("schema"))
+        return _json(_verdict(reasons, verbose))
 
     return router
+
+
+def _verdict(reasons: list[str], verbose: bool) -> dict[str, Any]:
+    verdict: dict[str, Any] = {"is_compatible": not reasons}
+    if verbose:
+        verdict["messages"] = reasons
+    return verdict

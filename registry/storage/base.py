@@ -43,4 +43,14 @@ class SchemaStore(ABC):
     def subjects(self) -> list[Subject]: ...
 
     @abstractmethod
+    def config(self, subject: Subject | None) -> str | None:
+        """The compatibility level set for ``subject`` (None: the global one), if any."""
+
+    @abstractmethod
+    def set_config(self, subject: Subject | None, level: str) -> None: ...
+
+    @abstractmethod
+    def delete_config(self, subject: Subject | None) -> None: ...
+
+    @abstractmethod
     def close(self) -> None: ...

@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS versions (
     PRIMARY KEY (subject, version),
     UNIQUE (subject, schema_id)
 );
+CREATE TABLE IF NOT EXISTS config (
+    subject TEXT PRIMARY KEY,  -- '' is the global setting
+    compatibility TEXT NOT NULL
+);
 """
 
 
@@ -101,6 +105,25 @@ class SqliteSchemaStore(SchemaStore):
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT subject FROM versions ORDER BY subject")
             return [Subject(r[0]) for r in rows.fetchall()]
+
+    def config(self, subject: Subject | None) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT compatibility FROM config WHERE subject=?", (subject or "",)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_config(self, subject: Subject | None, level: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO config (subject, compatibility) VALUES (?, ?) "
+                "ON CONFLICT(subject) DO UPDATE SET compatibility=excluded.compatibility",
+                (subject or "", level),
+            )
+
+    def delete_config(self, subject: Subject | None) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM config WHERE subject=?", (subject or "",))
 
     def close(self) -> None:
         with self._lock:

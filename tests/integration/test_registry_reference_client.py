@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -26,6 +28,13 @@ def test_reference_client_lifecycle(registry_url: str) -> None:
         assert (latest.schema_id, latest.version) == (schema_id, 1)
         assert fresh.get_versions(subject) == [1]
         assert subject in fresh.get_subjects()
+        assert fresh.set_compatibility(subject, "FULL") == {"compatibility": "FULL"}
+        assert fresh.get_compatibility(subject) == "FULL"
+        evolved = json.loads(contract.schema_str)
+        evolved["fields"].append({"name": "campaign", "type": ["null", "string"], "default": None})
+        assert fresh.test_compatibility(subject, Schema(json.dumps(evolved), "AVRO")) is True
+        evolved["fields"].append({"name": "required", "type": "string"})
+        assert fresh.test_compatibility(subject, Schema(json.dumps(evolved), "AVRO")) is False
 
 
 def test_reference_serializers_round_trip_with_our_ids(registry_url: str) -> None:

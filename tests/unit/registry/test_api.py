@@ -90,3 +90,40 @@ def test_metrics_count_requests(client: TestClient) -> None:
     client.get("/subjects")
     text = client.get("/metrics").text
     assert 'registry_requests_total{method="GET",route="/subjects",status="200"} 2' in text
+
+
+A2 = json.dumps(
+    {"type": "record", "name": "A", "fields": [{"name": "x", "type": "int"},
+                                              {"name": "y", "type": "string"}]}
+)  # fmt: skip
+
+
+def test_config_endpoints(client: TestClient) -> None:
+    assert client.get("/config").json() == {"compatibilityLevel": "BACKWARD"}
+    put = client.put("/config", content=json.dumps({"compatibility": "FULL"}))
+    assert put.json() == {"compatibility": "FULL"}
+    assert client.get("/config/a-value?defaultToGlobal=true").json()["compatibilityLevel"] == "FULL"
+    missing = client.get("/config/a-value")
+    assert (missing.status_code, missing.json()["error_code"]) == (404, 40408)
+    client.put("/config/a-value", content=json.dumps({"compatibility": "NONE"}))
+    assert client.get("/config/a-value").json() == {"compatibilityLevel": "NONE"}
+    assert client.delete("/config/a-value").json() == {"compatibilityLevel": "NONE"}
+    bad = client.put("/config", content=json.dumps({"compatibility": "SIDEWAYS"}))
+    assert (bad.status_code, bad.json()["error_code"]) == (422, 42203)
+    assert client.get("/config").json() == {"compatibilityLevel": "FULL"}
+
+
+def test_incompatible_registration_and_compatibility_checks(client: TestClient) -> None:
+    post(client, "/subjects/a-value/versions", {"schema": A})
+    status, body = post(client, "/subjects/a-value/versions", {"schema": A2})
+    assert (status, body["error_code"]) == (409, 409)
+    assert "/fields/1" in str(body["message"])
+    assert client.get("/subjects/a-value/versions").json() == [1]
+    path = "/compatibility/subjects/a-value/versions"
+    assert post(client, f"{path}/latest", {"schema": A2}) == (200, {"is_compatible": False})
+    status, verbose = post(client, f"{path}?verbose=true", {"schema": A2})
+    assert verbose["is_compatible"] is False
+    assert "reader_field_missing_default_value" in str(verbose["messages"])
+    assert post(client, f"{path}/1", {"schema": A}) == (200, {"is_compatible": True})
+    status, body = post(client, "/compatibility/subjects/none/versions/1", {"schema": A})
+    assert (status, body["error_code"]) == (404, 40401)

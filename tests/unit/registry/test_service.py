@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from registry.errors import (
+    IncompatibleSchemaError,
+    InvalidCompatibilityLevelError,
     InvalidSchemaError,
     InvalidVersionError,
     SchemaNotFoundError,
+    SubjectConfigNotFoundError,
     SubjectNotFoundError,
     VersionNotFoundError,
 )
@@ -20,6 +23,10 @@ from registry.storage.sqlite import SqliteSchemaStore
 
 A = json.dumps({"type": "record", "name": "A", "fields": [{"name": "x", "type": "int"}]})
 B = json.dumps({"type": "record", "name": "B", "fields": [{"name": "y", "type": "string"}]})
+A2 = json.dumps(  # A plus a field with a default: a BACKWARD-compatible evolution
+    {"type": "record", "name": "A",
+     "fields": [{"name": "x", "type": "int"}, {"name": "z", "type": "long", "default": 0}]}
+)  # fmt: skip
 S, T = Subject("s-value"), Subject("t-value")
 
 
@@ -39,7 +46,7 @@ def test_same_schema_same_id_and_version(registry: Registry) -> None:
 
 def test_new_schema_new_id_and_version(registry: Registry) -> None:
     a = registry.register(S, A)
-    b = registry.register(S, B)
+    b = registry.register(S, A2)
     assert b.schema_id > a.schema_id
     assert (a.version, b.version) == (1, 2)
     assert [v.version for v in registry.versions(S)] == [1, 2]
@@ -60,7 +67,7 @@ def test_ids_survive_restart(tmp_path: Path) -> None:
     a = first.register(S, A)
     again = Registry(SqliteSchemaStore(tmp_path / "r.sqlite"))
     assert again.register(S, A) == a
-    assert again.register(S, B).schema_id == a.schema_id + 1
+    assert again.register(S, A2).schema_id == a.schema_id + 1
     assert json.loads(again.schema_by_id(a.schema_id).text) == json.loads(A)
 
 
@@ -105,3 +112,29 @@ def test_versions_errors(registry: Registry) -> None:
     for bad in ("zero", "0", "-2"):
         with pytest.raises(InvalidVersionError):
             registry.version(S, bad)
+
+
+def test_incompatible_version_is_refused_with_reasons_and_nothing_stored(
+    registry: Registry,
+) -> None:
+    registry.register(S, A)
+    with pytest.raises(IncompatibleSchemaError, match=r"BACKWARD.*/fields/0") as refused:
+        registry.register(S, B)
+    assert refused.value.reasons
+    assert [v.version for v in registry.versions(S)] == [1]
+
+
+def test_levels_per_subject_and_global(registry: Registry) -> None:
+    assert registry.compatibility(S) == "BACKWARD"
+    registry.set_compatibility(None, "full")
+    assert registry.compatibility(S) == "FULL"
+    registry.set_compatibility(S, "NONE")
+    assert registry.compatibility(S) == "NONE"
+    registry.register(S, A)
+    registry.register(S, B)  # NONE: anything goes
+    assert registry.delete_compatibility(S) == "NONE"
+    assert registry.compatibility(S) == "FULL"
+    with pytest.raises(SubjectConfigNotFoundError):
+        registry.compatibility(S, default_to_global=False)
+    with pytest.raises(InvalidCompatibilityLevelError, match="SIDEWAYS"):
+        registry.set_compatibility(S, "SIDEWAYS")
