@@ -43,6 +43,19 @@ class RegistryClient:
             self._schemas[schema_id] = str(body["schema"])
         return self._schemas[schema_id]
 
+    def check(self, subject: str, schema_str: str) -> list[str]:
+        """Why ``schema_str`` would be refused under ``subject`` (empty: compatible)."""
+        body = self._call(
+            "POST",
+            f"/compatibility/subjects/{subject}/versions?verbose=true",
+            {"schema": schema_str},
+        )
+        return [] if body.get("is_compatible") else [str(m) for m in body.get("messages", [])]
+
+    def version(self, subject: str, version: str = "latest") -> dict[str, Any]:
+        body: dict[str, Any] = self._call("GET", f"/subjects/{subject}/versions/{version}")
+        return body
+
     def subjects(self) -> list[str]:
         return [str(s) for s in self._call("GET", "/subjects")]
 
