@@ -45,3 +45,19 @@ class IncompatibleSchemaError(RegistryError):
 
 class SubjectConfigNotFoundError(RegistryError):
     """The subject has no compatibility level of its own."""
+
+
+class SubjectSoftDeletedError(RegistryError):
+    """The subject is already soft-deleted (only a permanent delete can follow)."""
+
+
+class SubjectNotSoftDeletedError(RegistryError):
+    """A subject must be soft-deleted before it is deleted permanently."""
+
+
+class VersionSoftDeletedError(RegistryError):
+    """The version is already soft-deleted."""
+
+
+class VersionNotSoftDeletedError(RegistryError):
+    """A version must be soft-deleted before it is deleted permanently."""

@@ -12,10 +12,21 @@ from registry.errors import (
     SchemaNotFoundError,
     SubjectConfigNotFoundError,
     SubjectNotFoundError,
+    SubjectNotSoftDeletedError,
+    SubjectSoftDeletedError,
     VersionNotFoundError,
+    VersionNotSoftDeletedError,
+    VersionSoftDeletedError,
 )
 from registry.ids import SchemaId, Subject
-from registry.storage.base import SchemaStore, StoredSchema, SubjectVersion
+from registry.storage.base import (
+    DELETED,
+    LIVE,
+    SOFT_DELETED,
+    SchemaStore,
+    StoredSchema,
+    SubjectVersion,
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class Registry:
     ) -> SubjectVersion:
         parsed = canonical.parse(text, schema_type, references)
         existing = self._store.find(subject, parsed.canonical)
-        if existing is not None:
+        if existing is not None and existing.state == LIVE:
             return existing
         self._check_compatible(subject, parsed)
         return self._store.register(subject, parsed.schema_type, parsed.canonical)
@@ -102,7 +113,7 @@ class Registry:
         if not self._store.versions(subject):
             raise SubjectNotFoundError(f"Subject '{subject}' not found.")
         found = self._store.find(subject, parsed.canonical)
-        if found is None:
+        if found is None or found.state != LIVE:
             raise SchemaNotFoundError(f"Schema not found under subject '{subject}'.")
         return VersionedSchema(subject, found.version, self.schema_by_id(found.schema_id))
 
@@ -124,14 +135,65 @@ class Registry:
             raise VersionNotFoundError(f"Version {version} not found.")
         return VersionedSchema(subject, chosen.version, self.schema_by_id(chosen.schema_id))
 
-    def versions(self, subject: Subject) -> list[SubjectVersion]:
-        versions = self._store.versions(subject)
+    def versions(self, subject: Subject, deleted: bool = False) -> list[SubjectVersion]:
+        versions = self._store.versions(subject, SOFT_DELETED if deleted else LIVE)
         if not versions:
             raise SubjectNotFoundError(f"Subject '{subject}' not found.")
         return versions
 
-    def subjects(self) -> list[Subject]:
-        return self._store.subjects()
+    def subjects(self, deleted: bool = False) -> list[Subject]:
+        return self._store.subjects(SOFT_DELETED if deleted else LIVE)
+
+    def usages(self, schema_id: SchemaId) -> list[SubjectVersion]:
+        self.schema_by_id(schema_id)  # 40403 for an unknown id
+        return self._store.usages(schema_id)
+
+    def delete_subject(self, subject: Subject, permanent: bool = False) -> list[int]:
+        """Soft-delete every version, or (permanent) remove soft-deleted ones for good."""
+        every = self._store.versions(subject, SOFT_DELETED)
+        if not every:
+            raise SubjectNotFoundError(f"Subject '{subject}' not found.")
+        live = [v.version for v in every if v.state == LIVE]
+        if permanent:
+            if live:
+                raise SubjectNotSoftDeletedError(
+                    f"Subject '{subject}' was not deleted first before being permanently deleted"
+                )
+            gone = [v.version for v in every]
+            self._store.set_state(subject, gone, DELETED)
+            return gone
+        if not live:
+            raise SubjectSoftDeletedError(
+                f"Subject '{subject}' was soft deleted. Set permanent=true to delete permanently"
+            )
+        self._store.set_state(subject, live, SOFT_DELETED)
+        return live
+
+    def delete_version(self, subject: Subject, version: str | int, permanent: bool = False) -> int:
+        every = self._store.versions(subject, SOFT_DELETED)
+        if not every:
+            raise SubjectNotFoundError(f"Subject '{subject}' not found.")
+        number = _parse_version(version)
+        pool = every if permanent else [v for v in every if v.state == LIVE]
+        chosen = (
+            (pool[-1] if pool else None)
+            if number == -1
+            else next((v for v in every if v.version == number), None)
+        )
+        if chosen is None:
+            raise VersionNotFoundError(f"Version {version} not found.")
+        if permanent and chosen.state == LIVE:
+            raise VersionNotSoftDeletedError(
+                f"Subject '{subject}' Version {chosen.version} was not deleted first before "
+                "being permanently deleted"
+            )
+        if not permanent and chosen.state != LIVE:
+            raise VersionSoftDeletedError(
+                f"Subject '{subject}' Version {chosen.version} was soft deleted. Set "
+                "permanent=true to delete permanently"
+            )
+        self._store.set_state(subject, [chosen.version], DELETED if permanent else SOFT_DELETED)
+        return chosen.version
 
 
 def _parse_version(version: str | int) -> int:

@@ -15,7 +15,11 @@ from registry.errors import (
     StoreError,
     SubjectConfigNotFoundError,
     SubjectNotFoundError,
+    SubjectNotSoftDeletedError,
+    SubjectSoftDeletedError,
     VersionNotFoundError,
+    VersionNotSoftDeletedError,
+    VersionSoftDeletedError,
 )
 
 MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -29,6 +33,10 @@ CODES: list[tuple[type[RegistryError], int, int]] = [
     (InvalidCompatibilityLevelError, 422, 42203),
     (IncompatibleSchemaError, 409, 409),
     (SubjectConfigNotFoundError, 404, 40408),
+    (SubjectSoftDeletedError, 404, 40404),
+    (SubjectNotSoftDeletedError, 404, 40405),
+    (VersionSoftDeletedError, 404, 40406),
+    (VersionNotSoftDeletedError, 404, 40407),
     (StoreError, 500, 50001),
 ]
 

@@ -34,8 +34,16 @@ def build_router(registry: Registry) -> APIRouter:
         return _json({})
 
     @router.get("/subjects")
-    def subjects() -> JSONResponse:
-        return _json(registry.subjects())
+    def subjects(deleted: bool = False) -> JSONResponse:
+        return _json(registry.subjects(deleted))
+
+    @router.delete("/subjects/{subject}")
+    def delete_subject(subject: str, permanent: bool = False) -> JSONResponse:
+        return _json(registry.delete_subject(Subject(subject), permanent))
+
+    @router.delete("/subjects/{subject}/versions/{version}")
+    def delete_version(subject: str, version: str, permanent: bool = False) -> JSONResponse:
+        return _json(registry.delete_version(Subject(subject), version, permanent))
 
     @router.post("/subjects/{subject}/versions")
     async def register(subject: str, request: Request) -> JSONResponse:
@@ -52,8 +60,8 @@ def build_router(registry: Registry) -> APIRouter:
         return _json(_versioned(found))
 
     @router.get("/subjects/{subject}/versions")
-    def versions(subject: str) -> JSONResponse:
-        return _json([v.version for v in registry.versions(Subject(subject))])
+    def versions(subject: str, deleted: bool = False) -> JSONResponse:
+        return _json([v.version for v in registry.versions(Subject(subject), deleted)])
 
     @router.get("/subjects/{subject}/versions/{version}")
     def version(subject: str, version: str) -> JSONResponse:
@@ -76,6 +84,16 @@ def build_router(registry: Registry) -> APIRouter:
     def raw_by_id(schema_id: int) -> PlainTextResponse:
         stored = registry.schema_by_id(SchemaId(schema_id))
         return PlainTextResponse(stored.text, media_type=MEDIA_TYPE)
+
+    @router.get("/schemas/ids/{schema_id}/subjects")
+    def subjects_of(schema_id: int) -> JSONResponse:
+        usages = registry.usages(SchemaId(schema_id))
+        return _json(sorted({u.subject for u in usages}))
+
+    @router.get("/schemas/ids/{schema_id}/versions")
+    def versions_of(schema_id: int) -> JSONResponse:
+        usages = registry.usages(SchemaId(schema_id))
+        return _json([{"subject": u.subject, "version": u.version} for u in usages])
 
     @router.get("/schemas/types")
     def types() -> JSONResponse:

@@ -15,11 +15,15 @@ class StoredSchema:
     text: str
 
 
+LIVE, SOFT_DELETED, DELETED = 0, 1, 2  # a version's state; numbers and ids are never reused
+
+
 @dataclass(frozen=True)
 class SubjectVersion:
     subject: Subject
     version: int
     schema_id: SchemaId
+    state: int = LIVE
 
 
 class SchemaStore(ABC):
@@ -36,11 +40,20 @@ class SchemaStore(ABC):
     def find(self, subject: Subject, text: str) -> SubjectVersion | None: ...
 
     @abstractmethod
-    def versions(self, subject: Subject) -> list[SubjectVersion]:
-        """Versions of ``subject``, oldest first (empty when the subject does not exist)."""
+    def versions(self, subject: Subject, max_state: int = LIVE) -> list[SubjectVersion]:
+        """Versions of ``subject`` in a state up to ``max_state``, oldest first."""
 
     @abstractmethod
-    def subjects(self) -> list[Subject]: ...
+    def subjects(self, max_state: int = LIVE) -> list[Subject]:
+        """Subjects with a version in a state up to ``max_state``."""
+
+    @abstractmethod
+    def set_state(self, subject: Subject, versions: list[int], state: int) -> None:
+        """Soft-delete (1), hard-delete (2) or revive (0) versions."""
+
+    @abstractmethod
+    def usages(self, schema_id: SchemaId) -> list[SubjectVersion]:
+        """The live subject versions that use ``schema_id``."""
 
     @abstractmethod
     def config(self, subject: Subject | None) -> str | None:

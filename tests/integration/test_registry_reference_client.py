@@ -35,6 +35,9 @@ def test_reference_client_lifecycle(registry_url: str) -> None:
         assert fresh.test_compatibility(subject, Schema(json.dumps(evolved), "AVRO")) is True
         evolved["fields"].append({"name": "required", "type": "string"})
         assert fresh.test_compatibility(subject, Schema(json.dumps(evolved), "AVRO")) is False
+        assert fresh.delete_version(subject, 1) == 1
+        assert fresh.delete_subject(subject, permanent=True) == [1]
+        assert subject not in fresh.get_subjects()
 
 
 def test_reference_serializers_round_trip_with_our_ids(registry_url: str) -> None:

@@ -127,3 +127,41 @@ def test_incompatible_registration_and_compatibility_checks(client: TestClient) 
     assert post(client, f"{path}/1", {"schema": A}) == (200, {"is_compatible": True})
     status, body = post(client, "/compatibility/subjects/none/versions/1", {"schema": A})
     assert (status, body["error_code"]) == (404, 40401)
+
+
+def test_soft_and_hard_deletes(client: TestClient) -> None:
+    _, first = post(client, "/subjects/d-value/versions", {"schema": A})
+    client.put("/config/d-value", content=json.dumps({"compatibility": "NONE"}))
+    _, second = post(client, "/subjects/d-value/versions", {"schema": A2})
+    hard_first = client.delete("/subjects/d-value/versions/1?permanent=true")
+    assert (hard_first.status_code, hard_first.json()["error_code"]) == (404, 40407)
+    assert client.delete("/subjects/d-value/versions/1").json() == 1
+    again = client.delete("/subjects/d-value/versions/1")
+    assert (again.status_code, again.json()["error_code"]) == (404, 40406)
+    assert client.get("/subjects/d-value/versions").json() == [2]
+    assert client.get("/subjects/d-value/versions?deleted=true").json() == [1, 2]
+    assert client.delete("/subjects/d-value/versions/1?permanent=true").json() == 1
+    early = client.delete("/subjects/d-value?permanent=true")
+    assert (early.status_code, early.json()["error_code"]) == (404, 40405)
+    assert client.delete("/subjects/d-value").json() == [2]
+    assert "d-value" not in client.get("/subjects").json()
+    assert "d-value" in client.get("/subjects?deleted=true").json()
+    twice = client.delete("/subjects/d-value")
+    assert (twice.status_code, twice.json()["error_code"]) == (404, 40404)
+    assert client.delete("/subjects/d-value?permanent=true").json() == [2]
+    assert "d-value" not in client.get("/subjects?deleted=true").json()
+    # ids are never reused, and a schema stays readable by id
+    assert client.get(f"/schemas/ids/{second['id']}").status_code == 200
+    _, new = post(client, "/subjects/other-value/versions", {"schema": A.replace('"x"', '"w"')})
+    assert new["id"] > second["id"] > first["id"]
+
+
+def test_schema_usages(client: TestClient) -> None:
+    _, a = post(client, "/subjects/a-value/versions", {"schema": A})
+    post(client, "/subjects/b-value/versions", {"schema": A})
+    assert client.get(f"/schemas/ids/{a['id']}/subjects").json() == ["a-value", "b-value"]
+    assert client.get(f"/schemas/ids/{a['id']}/versions").json() == [
+        {"subject": "a-value", "version": 1},
+        {"subject": "b-value", "version": 1},
+    ]
+    assert client.get("/schemas/ids/999/subjects").json()["error_code"] == 40403
