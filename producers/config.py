@@ -25,5 +25,5 @@ class ProducerConfig:
             "batch.size": self.batch_size,
             "compression.type": self.compression,
             "delivery.timeout.ms": self.delivery_timeout_ms,
-            "log_level": 3,
+            "log_level": 0,  # connection errors reach error_cb and are logged there, once
         }

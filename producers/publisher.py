@@ -178,12 +178,14 @@ class Publisher:
             self.on_ack(ack)
 
     def _on_error(self, error: KafkaError) -> None:
-        if error.code() in _BROKER_DOWN:
-            self.last_outage = (
-                f"Kafka broker not reachable at {self._config.producer.bootstrap_servers}"
-            )
-            log.warning("broker unreachable", extra={"error": str(error)})
-            self.broker_breaker.trip()
+        if error.code() not in _BROKER_DOWN:
+            log.warning("kafka client error", extra={"error": str(error)})
+            return
+        self.last_outage = (
+            f"Kafka broker not reachable at {self._config.producer.bootstrap_servers}"
+        )
+        log.warning("broker unreachable", extra={"error": str(error)})
+        self.broker_breaker.trip()
 
     def dead_letter(self, topic: str, source: str, reason: str, payload: bytes) -> None:
         """Send a refused input to ``<topic>.dlq``: the payload as received, why, and whence."""
