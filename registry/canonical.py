@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import avro.errors
+import avro.name
 import avro.schema
 
 from registry.errors import InvalidSchemaError
@@ -18,6 +20,7 @@ SUPPORTED_TYPES = ("AVRO",)
 class ParsedSchema:
     schema_type: str
     canonical: str
+    model: Any  # avro.schema.Schema for AVRO
 
 
 def canonical_json(text: str) -> str:
@@ -25,17 +28,54 @@ def canonical_json(text: str) -> str:
     return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
 
 
-def parse(text: Any, schema_type: str | None = None, references: Any = None) -> ParsedSchema:
-    """Validate ``text`` as a schema of ``schema_type`` (default AVRO) and canonicalize it."""
+def parse(
+    text: Any,
+    schema_type: str | None = None,
+    dependencies: Sequence[str] = (),
+    normalize: bool = False,
+) -> ParsedSchema:
+    """Validate ``text`` as a schema of ``schema_type`` (default AVRO) and canonicalize it.
+
+    ``dependencies`` are the texts of the schemas its references name, those a schema depends
+    on before it. ``normalize`` also folds spellings that mean the same schema
+    (``{"type": "int"}`` and ``"int"``, namespaces written out or inherited, alias order).
+    """
     kind = (schema_type or "AVRO").upper()
     if kind not in SUPPORTED_TYPES:
-        raise InvalidSchemaError(f"unsupported schemaType {schema_type!r} (supported: AVRO)")
-    if references:
-        raise InvalidSchemaError("schema references are not supported yet")
+        raise InvalidSchemaError(
+            f"unsupported schemaType {schema_type!r} (supported: {', '.join(SUPPORTED_TYPES)})"
+        )
     if not isinstance(text, str) or not text.strip():
         raise InvalidSchemaError("the request has no 'schema' string")
+    names = avro.name.Names()
+    for i, dependency in enumerate(dependencies):
+        _avro(dependency, names, f"referenced schema #{i + 1}")
+    referenced = dict(names.names)
+    model = _avro(text, names, "schema")
+    if normalize:
+        return ParsedSchema(kind, _normalized(model, referenced), model)
+    return ParsedSchema(kind, canonical_json(text), model)
+
+
+def _avro(text: str, names: avro.name.Names, what: str) -> avro.schema.Schema:
     try:
-        avro.schema.parse(text)
+        return avro.schema.make_avsc_object(json.loads(text), names)
     except (avro.errors.AvroException, json.JSONDecodeError, TypeError, ValueError) as e:
-        raise InvalidSchemaError(f"invalid Avro schema: {e}") from e
-    return ParsedSchema(kind, canonical_json(text))
+        raise InvalidSchemaError(f"invalid Avro {what}: {e}") from e
+
+
+def _normalized(model: avro.schema.Schema, referenced: dict[str, Any]) -> str:
+    names = avro.name.Names()
+    names.names.update(referenced)  # referenced types stay references, never inlined
+    return json.dumps(_sorted_aliases(model.to_json(names)), sort_keys=True, separators=(",", ":"))
+
+
+def _sorted_aliases(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_sorted_aliases(n) for n in node]
+    if isinstance(node, dict):
+        return {
+            k: sorted(v) if k == "aliases" and isinstance(v, list) else _sorted_aliases(v)
+            for k, v in node.items()
+        }
+    return node

@@ -8,6 +8,7 @@ from enum import StrEnum
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
+from registry.canonical import ParsedSchema, parse
 from registry.errors import InvalidCompatibilityLevelError
 
 
@@ -40,32 +41,44 @@ def _directions(level: Level) -> tuple[bool, bool]:
     return backward, forward
 
 
-def _check(reader: avro.schema.Schema, writer: avro.schema.Schema, what: str) -> list[str]:
+def _avro_reasons(reader: avro.schema.Schema, writer: avro.schema.Schema) -> list[str]:
     result = ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
     if result.compatibility is SchemaCompatibilityType.compatible:
         return []
     kinds = ", ".join(sorted(i.value for i in result.incompatibilities))
     where = ", ".join(sorted(result.locations))
     details = "; ".join(sorted(str(m) for m in result.messages))
-    return [f"{what}: {kinds} at {where} ({details})"]
+    return [f"{kinds} at {where} ({details})"]
 
 
-def incompatibilities(new: str, existing: list[tuple[int, str]], level: Level) -> list[str]:
+def _reasons(reader: ParsedSchema, writer: ParsedSchema) -> list[str]:
+    """Why data written with ``writer`` cannot be read with ``reader``."""
+    if reader.schema_type != writer.schema_type:
+        return [f"TYPE_CHANGED: schema type {writer.schema_type} became {reader.schema_type}"]
+    return _avro_reasons(reader.model, writer.model)
+
+
+def check(new: ParsedSchema, existing: list[tuple[int, ParsedSchema]], level: Level) -> list[str]:
     """Why ``new`` may not follow ``existing`` (version, schema; oldest first) under ``level``.
 
     Non-transitive levels compare with the latest version only; transitive ones with all.
-    An empty list means compatible.
+    An empty list means compatible. Every reason names the version, the rule and the path.
     """
     if level is Level.NONE or not existing:
         return []
     targets = existing if level.endswith("TRANSITIVE") else existing[-1:]
     backward, forward = _directions(level)
-    candidate = avro.schema.parse(new)
     reasons: list[str] = []
-    for version, text in targets:
-        old = avro.schema.parse(text)
+    for version, old in targets:
         if backward:
-            reasons += _check(candidate, old, f"new schema cannot read version {version}")
+            what = f"new schema cannot read version {version}"
+            reasons += [f"{what}: {r}" for r in _reasons(new, old)]
         if forward:
-            reasons += _check(old, candidate, f"version {version} cannot read the new schema")
+            what = f"version {version} cannot read the new schema"
+            reasons += [f"{what}: {r}" for r in _reasons(old, new)]
     return reasons
+
+
+def incompatibilities(new: str, existing: list[tuple[int, str]], level: Level) -> list[str]:
+    """:func:`check` for Avro schema texts without references."""
+    return check(parse(new), [(v, parse(text)) for v, text in existing], level)

@@ -61,3 +61,31 @@ class VersionSoftDeletedError(RegistryError):
 
 class VersionNotSoftDeletedError(RegistryError):
     """A version must be soft-deleted before it is deleted permanently."""
+
+
+class ReferenceExistsError(RegistryError):
+    """Another live schema references the version being deleted."""
+
+
+class InvalidModeError(RegistryError):
+    """Not one of the modes READWRITE, READONLY, READONLY_OVERRIDE, IMPORT."""
+
+
+class OperationNotPermittedError(RegistryError):
+    """The subject's mode forbids the operation (read-only, or an explicit id outside IMPORT)."""
+
+
+class ImportConflictError(RegistryError):
+    """An imported id or version is already taken by another schema."""
+
+
+class SubjectModeNotFoundError(RegistryError):
+    """The subject has no mode of its own."""
+
+
+class PrimaryUnavailableError(RegistryError):
+    """No primary is known, or forwarding a write to it failed; the client should retry."""
+
+
+class FencedError(RegistryError):
+    """This instance lost its primacy before its write took effect; the write did not happen."""

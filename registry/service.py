@@ -4,29 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry import canonical, compatibility
+from registry import canonical, compatibility, references
+from registry.canonical import ParsedSchema
 from registry.compatibility import Level
+from registry.deletion import Deletion
 from registry.errors import (
+    ImportConflictError,
     IncompatibleSchemaError,
-    InvalidVersionError,
+    InvalidSchemaError,
+    OperationNotPermittedError,
+    RegistryError,
     SchemaNotFoundError,
-    SubjectConfigNotFoundError,
     SubjectNotFoundError,
-    SubjectNotSoftDeletedError,
-    SubjectSoftDeletedError,
     VersionNotFoundError,
-    VersionNotSoftDeletedError,
-    VersionSoftDeletedError,
 )
 from registry.ids import SchemaId, Subject
+from registry.modes import Mode, read_only
+from registry.policy import Policy
+from registry.references import Reference
 from registry.storage.base import (
-    DELETED,
     LIVE,
     SOFT_DELETED,
+    NewVersion,
     SchemaStore,
     StoredSchema,
     SubjectVersion,
 )
+from registry.versions import LATEST, parse_version
+
+_PARSED_CACHE = 4096  # parsed schemas kept for compatibility checks (ids are immutable)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,17 @@ class VersionedSchema:
     subject: Subject
     version: int
     schema: StoredSchema
+    state: int = LIVE
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A schema as a request gives it: text, type and references, to register or compare."""
+
+    text: object
+    schema_type: str | None = None
+    references: object = None
+    normalize: bool = False
 
 
 class Registry:
@@ -41,81 +58,85 @@ class Registry:
 
     def __init__(self, store: SchemaStore) -> None:
         self._store = store
+        self.policy = Policy(store)
+        self.deletion = Deletion(store)
+        self._parsed: dict[SchemaId, ParsedSchema] = {}
 
     def register(
         self,
         subject: Subject,
-        text: object,
-        schema_type: str | None = None,
-        references: object = None,
+        candidate: Candidate | str,
+        schema_id: object = None,
+        version: object = None,
     ) -> SubjectVersion:
-        parsed = canonical.parse(text, schema_type, references)
-        existing = self._store.find(subject, parsed.canonical)
+        """Register under ``subject``; an explicit id/version only in IMPORT mode."""
+        mode = self.policy.mode(subject)
+        if read_only(mode):
+            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode")
+        explicit = schema_id is not None or version is not None
+        if explicit and mode is not Mode.IMPORT:
+            raise OperationNotPermittedError(
+                f"Subject '{subject}' is not in import mode: 'id' and 'version' may only be "
+                "given in IMPORT mode"
+            )
+        refs, parsed = self._parse(_candidate(candidate))
+        wanted_id = _positive("id", schema_id)
+        wanted_version = None if version is None else parse_version(_int("version", version))
+        existing = self._store.find(subject, parsed.canonical, refs)
         if existing is not None and existing.state == LIVE:
+            if wanted_id is not None and existing.schema_id != wanted_id:
+                raise ImportConflictError(
+                    f"the schema is already registered with id {existing.schema_id}"
+                )
             return existing
-        self._check_compatible(subject, parsed)
-        return self._store.register(subject, parsed.schema_type, parsed.canonical)
+        if mode is not Mode.IMPORT:
+            self._check_compatible(subject, parsed)
+        new = NewVersion(subject, parsed.schema_type, parsed.canonical, refs)
+        if explicit:
+            new = NewVersion(
+                subject, parsed.schema_type, parsed.canonical, refs,
+                None if wanted_id is None else SchemaId(wanted_id),
+                None if wanted_version in (None, LATEST) else wanted_version,
+            )  # fmt: skip
+        return self._store.register(new)
 
-    def _check_compatible(self, subject: Subject, parsed: canonical.ParsedSchema) -> None:
-        reasons = self.incompatibilities(subject, parsed.canonical)
+    def _check_compatible(self, subject: Subject, parsed: ParsedSchema) -> None:
+        level = self.policy.compatibility(subject)
+        reasons = compatibility.check(parsed, self._history(subject), level)
         if reasons:
-            level = self.compatibility(subject)
             raise IncompatibleSchemaError(
                 f"Schema being registered is incompatible with an earlier schema for subject "
                 f"'{subject}' ({level}): {'; '.join(reasons)}",
                 reasons,
             )
 
+    def _history(self, subject: Subject) -> list[tuple[int, ParsedSchema]]:
+        return [(v.version, self._parsed_by_id(v.schema_id)) for v in self._store.versions(subject)]
+
     def incompatibilities(
-        self, subject: Subject, text: object, version: str | int | None = None
+        self, subject: Subject, candidate: Candidate | str, version: str | int | None = None
     ) -> list[str]:
-        """Why ``text`` breaks the subject's level (against ``version`` only, if given)."""
-        new = canonical.parse(text).canonical
-        existing = self._store.versions(subject)
-        if version is not None:
-            chosen = self.version(subject, version)
-            pairs = [(chosen.version, chosen.schema.text)]
-            level = compatibility.parse_level(
-                self.compatibility(subject).removesuffix("_TRANSITIVE")
-            )
-        else:
-            pairs = [(v.version, self.schema_by_id(v.schema_id).text) for v in existing]
-            level = self.compatibility(subject)
-        return compatibility.incompatibilities(new, pairs, level)
-
-    def compatibility(self, subject: Subject | None, default_to_global: bool = True) -> Level:
-        """The level in force for ``subject`` (its own, else the global one, else BACKWARD)."""
-        own = self._store.config(subject) if subject else None
-        if own is not None:
-            return Level(own)
-        if subject and not default_to_global:
-            raise SubjectConfigNotFoundError(
-                f"Subject '{subject}' does not have subject-level compatibility configured"
-            )
-        found = self._store.config(None)
-        return Level(found) if found else compatibility.DEFAULT_LEVEL
-
-    def set_compatibility(self, subject: Subject | None, level: object) -> Level:
-        parsed = compatibility.parse_level(level)
-        self._store.set_config(subject, parsed.value)
-        return parsed
-
-    def delete_compatibility(self, subject: Subject | None) -> Level:
-        """Remove the setting; returns the level that was in force."""
-        previous = self.compatibility(subject)
-        self._store.delete_config(subject)
-        return previous
+        """Why the candidate breaks the subject's level (against ``version`` only, if given)."""
+        _, parsed = self._parse(_candidate(candidate))
+        level = self.policy.compatibility(subject)
+        if version is None:
+            return compatibility.check(parsed, self._history(subject), level)
+        chosen = self.version(subject, version)
+        single = compatibility.parse_level(level.removesuffix("_TRANSITIVE"))
+        pair = [(chosen.version, self._parsed_by_id(chosen.schema.id))]
+        return compatibility.check(parsed, pair, single)
 
     def lookup(
-        self, subject: Subject, text: object, schema_type: str | None = None
+        self, subject: Subject, candidate: Candidate | str, deleted: bool = False
     ) -> VersionedSchema:
-        parsed = canonical.parse(text, schema_type)
-        if not self._store.versions(subject):
+        refs, parsed = self._parse(_candidate(candidate))
+        if not self._store.versions(subject, SOFT_DELETED if deleted else LIVE):
             raise SubjectNotFoundError(f"Subject '{subject}' not found.")
-        found = self._store.find(subject, parsed.canonical)
-        if found is None or found.state != LIVE:
+        found = self._store.find(subject, parsed.canonical, refs)
+        if found is None or (found.state != LIVE and not (deleted and found.state == SOFT_DELETED)):
             raise SchemaNotFoundError(f"Schema not found under subject '{subject}'.")
-        return VersionedSchema(subject, found.version, self.schema_by_id(found.schema_id))
+        stored = self.schema_by_id(found.schema_id)
+        return VersionedSchema(subject, found.version, stored, found.state)
 
     def schema_by_id(self, schema_id: SchemaId) -> StoredSchema:
         stored = self._store.schema(schema_id)
@@ -123,17 +144,23 @@ class Registry:
             raise SchemaNotFoundError(f"Schema {schema_id} not found")
         return stored
 
-    def version(self, subject: Subject, version: str | int) -> VersionedSchema:
-        number = _parse_version(version)
-        versions = self.versions(subject)
+    def max_schema_id(self) -> SchemaId | None:
+        return self._store.max_schema_id()
+
+    def version(
+        self, subject: Subject, version: str | int, deleted: bool = False
+    ) -> VersionedSchema:
+        number = parse_version(version)
+        versions = self.versions(subject, deleted)
         chosen = (
             versions[-1]
-            if number == -1
+            if number == LATEST
             else next((v for v in versions if v.version == number), None)
         )
         if chosen is None:
             raise VersionNotFoundError(f"Version {version} not found.")
-        return VersionedSchema(subject, chosen.version, self.schema_by_id(chosen.schema_id))
+        stored = self.schema_by_id(chosen.schema_id)
+        return VersionedSchema(subject, chosen.version, stored, chosen.state)
 
     def versions(self, subject: Subject, deleted: bool = False) -> list[SubjectVersion]:
         versions = self._store.versions(subject, SOFT_DELETED if deleted else LIVE)
@@ -141,74 +168,105 @@ class Registry:
             raise SubjectNotFoundError(f"Subject '{subject}' not found.")
         return versions
 
-    def subjects(self, deleted: bool = False) -> list[Subject]:
-        return self._store.subjects(SOFT_DELETED if deleted else LIVE)
+    def subjects(self, deleted: bool = False, prefix: str = "") -> list[Subject]:
+        found = self._store.subjects(SOFT_DELETED if deleted else LIVE)
+        return [s for s in found if s.startswith(prefix)]
+
+    def schemas(
+        self, prefix: str = "", deleted: bool = False, latest_only: bool = False
+    ) -> list[VersionedSchema]:
+        """Every subject version (``GET /schemas``), by subject then version."""
+        found: list[VersionedSchema] = []
+        for subject in self.subjects(deleted, prefix):
+            versions = self._store.versions(subject, SOFT_DELETED if deleted else LIVE)
+            for v in versions[-1:] if latest_only else versions:
+                found.append(
+                    VersionedSchema(subject, v.version, self.schema_by_id(v.schema_id), v.state)
+                )
+        return found
 
     def usages(self, schema_id: SchemaId) -> list[SubjectVersion]:
         self.schema_by_id(schema_id)  # 40403 for an unknown id
         return self._store.usages(schema_id)
 
+    def referenced_by(self, subject: Subject, version: str | int) -> list[SchemaId]:
+        chosen = self.version(subject, version)
+        return self._store.referenced_by(subject, chosen.version)
+
     def delete_subject(self, subject: Subject, permanent: bool = False) -> list[int]:
-        """Soft-delete every version, or (permanent) remove soft-deleted ones for good."""
-        every = self._store.versions(subject, SOFT_DELETED)
-        if not every:
-            raise SubjectNotFoundError(f"Subject '{subject}' not found.")
-        live = [v.version for v in every if v.state == LIVE]
-        if permanent:
-            if live:
-                raise SubjectNotSoftDeletedError(
-                    f"Subject '{subject}' was not deleted first before being permanently deleted"
-                )
-            gone = [v.version for v in every]
-            self._store.set_state(subject, gone, DELETED)
-            return gone
-        if not live:
-            raise SubjectSoftDeletedError(
-                f"Subject '{subject}' was soft deleted. Set permanent=true to delete permanently"
-            )
-        self._store.set_state(subject, live, SOFT_DELETED)
-        return live
+        self._refuse_read_only(subject)
+        return self.deletion.delete_subject(subject, permanent)
 
     def delete_version(self, subject: Subject, version: str | int, permanent: bool = False) -> int:
-        every = self._store.versions(subject, SOFT_DELETED)
-        if not every:
-            raise SubjectNotFoundError(f"Subject '{subject}' not found.")
-        number = _parse_version(version)
-        pool = every if permanent else [v for v in every if v.state == LIVE]
-        chosen = (
-            (pool[-1] if pool else None)
-            if number == -1
-            else next((v for v in every if v.version == number), None)
+        self._refuse_read_only(subject)
+        return self.deletion.delete_version(subject, version, permanent)
+
+    def _refuse_read_only(self, subject: Subject) -> None:
+        if read_only(self.policy.mode(subject)):
+            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode")
+
+    def compatibility(self, subject: Subject | None, default_to_global: bool = True) -> Level:
+        return self.policy.compatibility(subject, default_to_global)
+
+    def _parse(self, candidate: Candidate) -> tuple[tuple[Reference, ...], ParsedSchema]:
+        """Resolve the references to concrete versions, then validate and canonicalize."""
+        refs = tuple(self._concrete(r) for r in references.parse(candidate.references))
+        if refs and (candidate.schema_type or "AVRO").upper() != "AVRO":
+            raise InvalidSchemaError("references are supported for AVRO schemas only")
+        dependencies = self._dependencies(refs, set())
+        parsed = canonical.parse(
+            candidate.text, candidate.schema_type, dependencies, candidate.normalize
         )
-        if chosen is None:
-            raise VersionNotFoundError(f"Version {version} not found.")
-        if permanent and chosen.state == LIVE:
-            raise VersionNotSoftDeletedError(
-                f"Subject '{subject}' Version {chosen.version} was not deleted first before "
-                "being permanently deleted"
-            )
-        if not permanent and chosen.state != LIVE:
-            raise VersionSoftDeletedError(
-                f"Subject '{subject}' Version {chosen.version} was soft deleted. Set "
-                "permanent=true to delete permanently"
-            )
-        self._store.set_state(subject, [chosen.version], DELETED if permanent else SOFT_DELETED)
-        return chosen.version
+        return refs, parsed
+
+    def _concrete(self, ref: Reference) -> Reference:
+        try:
+            found = self.version(ref.subject, ref.version)
+        except (SubjectNotFoundError, VersionNotFoundError, RegistryError) as e:
+            raise InvalidSchemaError(
+                f"reference '{ref.name}': subject '{ref.subject}' version {ref.version} "
+                f"not found ({e})"
+            ) from e
+        return Reference(ref.name, ref.subject, found.version)
+
+    def _dependencies(self, refs: tuple[Reference, ...], seen: set[SchemaId]) -> list[str]:
+        """Texts of the referenced schemas, each after what it depends on, each once."""
+        texts: list[str] = []
+        for ref in refs:
+            stored = self.version(ref.subject, ref.version, deleted=True).schema
+            if stored.id in seen:
+                continue
+            seen.add(stored.id)
+            texts += self._dependencies(stored.references, seen)
+            texts.append(stored.text)
+        return texts
+
+    def _parsed_by_id(self, schema_id: SchemaId) -> ParsedSchema:
+        found = self._parsed.get(schema_id)
+        if found is None:
+            stored = self.schema_by_id(schema_id)
+            dependencies = self._dependencies(stored.references, set())
+            found = canonical.parse(stored.text, stored.schema_type, dependencies)
+            if len(self._parsed) >= _PARSED_CACHE:
+                self._parsed.clear()
+            self._parsed[schema_id] = found
+        return found
 
 
-def _parse_version(version: str | int) -> int:
-    if version == "latest":
-        return -1
-    try:
-        number = int(version)
-    except ValueError as e:
-        raise InvalidVersionError(
-            f"The specified version '{version}' is not a valid version id. Allowed values are "
-            'between [1, 2^31-1] and the string "latest"'
-        ) from e
-    if number == -1 or 1 <= number < 2**31:
-        return number
-    raise InvalidVersionError(
-        f"The specified version '{version}' is not a valid version id. Allowed values are "
-        'between [1, 2^31-1] and the string "latest"'
-    )
+def _candidate(given: Candidate | str) -> Candidate:
+    return given if isinstance(given, Candidate) else Candidate(given)
+
+
+def _int(what: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidSchemaError(f"'{what}' must be an integer, got {value!r}")
+    return value
+
+
+def _positive(what: str, value: object) -> int | None:
+    if value is None:
+        return None
+    number = _int(what, value)
+    if not 1 <= number < 2**31:
+        raise InvalidSchemaError(f"'{what}' must be between 1 and 2^31-1, got {number}")
+    return number

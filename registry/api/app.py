@@ -7,9 +7,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException
 
+from registry.api.config_routes import build_config_router, build_mode_router
 from registry.api.error_map import error_response, handle_registry_error
 from registry.api.metrics import RequestMetrics
-from registry.api.routes import build_config_router, build_router
+from registry.api.routes import build_router
 from registry.errors import RegistryError
 from registry.service import Registry
 
@@ -35,6 +36,7 @@ def create_app(registry: Registry) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(build_router(registry))
     app.include_router(build_config_router(registry))
+    app.include_router(build_mode_router(registry))
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> PlainTextResponse:

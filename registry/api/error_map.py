@@ -6,14 +6,21 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from registry.errors import (
+    FencedError,
+    ImportConflictError,
     IncompatibleSchemaError,
     InvalidCompatibilityLevelError,
+    InvalidModeError,
     InvalidSchemaError,
     InvalidVersionError,
+    OperationNotPermittedError,
+    PrimaryUnavailableError,
+    ReferenceExistsError,
     RegistryError,
     SchemaNotFoundError,
     StoreError,
     SubjectConfigNotFoundError,
+    SubjectModeNotFoundError,
     SubjectNotFoundError,
     SubjectNotSoftDeletedError,
     SubjectSoftDeletedError,
@@ -37,7 +44,14 @@ CODES: list[tuple[type[RegistryError], int, int]] = [
     (SubjectNotSoftDeletedError, 404, 40405),
     (VersionSoftDeletedError, 404, 40406),
     (VersionNotSoftDeletedError, 404, 40407),
+    (SubjectModeNotFoundError, 404, 40409),
+    (InvalidModeError, 422, 42204),
+    (OperationNotPermittedError, 422, 42205),
+    (ReferenceExistsError, 422, 42206),
+    (ImportConflictError, 422, 42207),
     (StoreError, 500, 50001),
+    (FencedError, 500, 50003),
+    (PrimaryUnavailableError, 500, 50004),
 ]
 
 

@@ -1,4 +1,4 @@
-"""What the registry core needs from a store; SQLite now, a Kafka log later."""
+"""What the registry core needs from a store: SQLite embedded, a Kafka log for several hosts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from registry.ids import SchemaId, Subject
+from registry.references import Reference
 
 
 @dataclass(frozen=True)
@@ -13,9 +14,12 @@ class StoredSchema:
     id: SchemaId
     schema_type: str
     text: str
+    references: tuple[Reference, ...] = ()
 
 
 LIVE, SOFT_DELETED, DELETED = 0, 1, 2  # a version's state; numbers and ids are never reused
+
+COMPATIBILITY, MODE = "compatibility", "mode"  # the kinds of setting, global or per subject
 
 
 @dataclass(frozen=True)
@@ -26,18 +30,39 @@ class SubjectVersion:
     state: int = LIVE
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """A registration the core has validated; ``schema_id``/``version`` only when importing."""
+
+    subject: Subject
+    schema_type: str
+    text: str
+    references: tuple[Reference, ...] = ()
+    schema_id: SchemaId | None = None
+    version: int | None = None
+
+
 class SchemaStore(ABC):
     """Schemas have global ids that are never reused; subjects hold numbered versions."""
 
     @abstractmethod
-    def register(self, subject: Subject, schema_type: str, text: str) -> SubjectVersion:
-        """Atomically: find or allocate the id of ``text``, find or append its version."""
+    def register(self, new: NewVersion) -> SubjectVersion:
+        """Atomically: find or allocate the id of the schema, find or append its version.
+
+        A schema already under the subject but deleted is revived under its old number. An
+        imported id or version that is taken by another schema raises ImportConflictError.
+        """
 
     @abstractmethod
     def schema(self, schema_id: SchemaId) -> StoredSchema | None: ...
 
     @abstractmethod
-    def find(self, subject: Subject, text: str) -> SubjectVersion | None: ...
+    def max_schema_id(self) -> SchemaId | None: ...
+
+    @abstractmethod
+    def find(
+        self, subject: Subject, text: str, references: tuple[Reference, ...] = ()
+    ) -> SubjectVersion | None: ...
 
     @abstractmethod
     def versions(self, subject: Subject, max_state: int = LIVE) -> list[SubjectVersion]:
@@ -56,14 +81,18 @@ class SchemaStore(ABC):
         """The live subject versions that use ``schema_id``."""
 
     @abstractmethod
-    def config(self, subject: Subject | None) -> str | None:
-        """The compatibility level set for ``subject`` (None: the global one), if any."""
+    def referenced_by(self, subject: Subject, version: int) -> list[SchemaId]:
+        """Ids of schemas, used by a live version, whose references name this version."""
 
     @abstractmethod
-    def set_config(self, subject: Subject | None, level: str) -> None: ...
+    def setting(self, kind: str, subject: Subject | None) -> str | None:
+        """The ``kind`` setting of ``subject`` (None: the global one), if one is set."""
 
     @abstractmethod
-    def delete_config(self, subject: Subject | None) -> None: ...
+    def set_setting(self, kind: str, subject: Subject | None, value: str) -> None: ...
+
+    @abstractmethod
+    def delete_setting(self, kind: str, subject: Subject | None) -> None: ...
 
     @abstractmethod
     def close(self) -> None: ...

@@ -18,7 +18,7 @@ from registry.errors import (
     VersionNotFoundError,
 )
 from registry.ids import Subject
-from registry.service import Registry
+from registry.service import Candidate, Registry
 from registry.storage.sqlite import SqliteSchemaStore
 
 A = json.dumps({"type": "record", "name": "A", "fields": [{"name": "x", "type": "int"}]})
@@ -96,11 +96,13 @@ def test_invalid_schema_is_refused_and_nothing_stored(
     assert registry.subjects() == []
 
 
-def test_unsupported_type_and_references(registry: Registry) -> None:
+def test_unsupported_type_and_missing_reference(registry: Registry) -> None:
     with pytest.raises(InvalidSchemaError, match="PROTOBUF"):
-        registry.register(S, A, "PROTOBUF")
-    with pytest.raises(InvalidSchemaError, match="references"):
-        registry.register(S, A, None, [{"name": "x", "subject": "y", "version": 1}])
+        registry.register(S, Candidate(A, "PROTOBUF"))
+    missing = [{"name": "x", "subject": "y", "version": 1}]
+    with pytest.raises(InvalidSchemaError, match="reference 'x': subject 'y' version 1"):
+        registry.register(S, Candidate(A, None, missing))
+    assert registry.subjects(deleted=True) == []
 
 
 def test_versions_errors(registry: Registry) -> None:
@@ -126,15 +128,15 @@ def test_incompatible_version_is_refused_with_reasons_and_nothing_stored(
 
 def test_levels_per_subject_and_global(registry: Registry) -> None:
     assert registry.compatibility(S) == "BACKWARD"
-    registry.set_compatibility(None, "full")
+    registry.policy.set_compatibility(None, "full")
     assert registry.compatibility(S) == "FULL"
-    registry.set_compatibility(S, "NONE")
+    registry.policy.set_compatibility(S, "NONE")
     assert registry.compatibility(S) == "NONE"
     registry.register(S, A)
     registry.register(S, B)  # NONE: anything goes
-    assert registry.delete_compatibility(S) == "NONE"
+    assert registry.policy.delete_compatibility(S) == "NONE"
     assert registry.compatibility(S) == "FULL"
     with pytest.raises(SubjectConfigNotFoundError):
         registry.compatibility(S, default_to_global=False)
     with pytest.raises(InvalidCompatibilityLevelError, match="SIDEWAYS"):
-        registry.set_compatibility(S, "SIDEWAYS")
+        registry.policy.set_compatibility(S, "SIDEWAYS")

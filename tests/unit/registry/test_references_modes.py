@@ -1,0 +1,188 @@
+"""References, modes (READONLY, IMPORT), normalize and schema listing over the HTTP edge."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.api.app import create_app
+from registry.service import Registry
+from registry.storage.sqlite import SqliteSchemaStore
+
+VND = "application/vnd.schemaregistry.v1+json"
+ADDRESS = json.dumps(
+    {"type": "record", "name": "Address", "namespace": "acme",
+     "fields": [{"name": "city", "type": "string"}]}
+)  # fmt: skip
+CUSTOMER = json.dumps(
+    {"type": "record", "name": "Customer", "namespace": "acme",
+     "fields": [{"name": "name", "type": "string"}, {"name": "home", "type": "acme.Address"}]}
+)  # fmt: skip
+A = json.dumps({"type": "record", "name": "A", "fields": [{"name": "x", "type": "int"}]})
+REF = [{"name": "acme.Address", "subject": "address", "version": 1}]
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(create_app(Registry(SqliteSchemaStore(tmp_path / "r.sqlite"))))
+
+
+def call(client: TestClient, method: str, path: str, body: object = None) -> tuple[int, Any]:
+    content = None if body is None else json.dumps(body)
+    response = client.request(method, path, content=content, headers={"Content-Type": VND})
+    return response.status_code, response.json()
+
+
+def state(client: TestClient) -> Any:
+    subjects = call(client, "GET", "/subjects?deleted=true")[1]
+    return [(s, call(client, "GET", f"/subjects/{s}/versions?deleted=true")[1]) for s in subjects]
+
+
+def test_references_register_read_and_protect(client: TestClient) -> None:
+    address_id = call(client, "POST", "/subjects/address/versions", {"schema": ADDRESS})[1]["id"]
+    status, body = call(
+        client, "POST", "/subjects/customer/versions", {"schema": CUSTOMER, "references": REF}
+    )
+    assert status == 200
+    customer_id = body["id"]
+    assert customer_id != address_id
+    got = call(client, "GET", "/subjects/customer/versions/1")[1]
+    assert got["references"] == REF
+    assert call(client, "GET", f"/schemas/ids/{customer_id}")[1]["references"] == REF
+    assert call(client, "GET", "/subjects/address/versions/1/referencedby") == (200, [customer_id])
+    found = call(client, "POST", "/subjects/customer", {"schema": CUSTOMER, "references": REF})
+    assert found[1]["id"] == customer_id
+    # the same text with the reference written as "latest" resolves to the same version
+    latest = [{"name": "acme.Address", "subject": "address", "version": -1}]
+    body = {"schema": CUSTOMER, "references": latest}
+    again = call(client, "POST", "/subjects/customer/versions", body)
+    assert again == (200, {"id": customer_id})
+
+    before = state(client)
+    for method, path in [
+        ("DELETE", "/subjects/address/versions/1"),
+        ("DELETE", "/subjects/address"),
+    ]:
+        status, body = call(client, method, path)
+        assert (status, body["error_code"]) == (422, 42206), body
+        assert "subject=address,version=1" in body["message"]
+    assert state(client) == before
+
+    # once the referrer is gone, the referenced version may go too
+    assert call(client, "DELETE", "/subjects/customer")[0] == 200
+    assert call(client, "GET", "/subjects/address/versions/1/referencedby") == (200, [])
+    assert call(client, "DELETE", "/subjects/address/versions/1") == (200, 1)
+
+
+def test_references_that_do_not_resolve_are_refused(client: TestClient) -> None:
+    status, body = call(client, "POST", "/subjects/customer/versions", {"schema": CUSTOMER})
+    assert (status, body["error_code"]) == (422, 42201)
+    assert "acme.Address" in body["message"]
+    status, body = call(
+        client, "POST", "/subjects/customer/versions", {"schema": CUSTOMER, "references": REF}
+    )
+    assert (status, body["error_code"]) == (422, 42201)
+    assert "subject 'address' version 1 not found" in body["message"]
+    bad = [{"name": "acme.Address", "subject": "address"}]
+    status, body = call(client, "POST", "/subjects/c/versions", {"schema": CUSTOMER,
+                                                              "references": bad})  # fmt: skip
+    assert (status, body["error_code"]) == (422, 42201)
+    assert "references[0].version" in body["message"]
+    assert state(client) == []
+
+
+def test_read_only_mode_refuses_writes_and_keeps_reads(client: TestClient) -> None:
+    assert call(client, "GET", "/mode") == (200, {"mode": "READWRITE"})
+    call(client, "POST", "/subjects/a/versions", {"schema": A})
+    status, body = call(client, "GET", "/mode/a")
+    assert (status, body["error_code"]) == (404, 40409)
+    assert call(client, "GET", "/mode/a?defaultToGlobal=true") == (200, {"mode": "READWRITE"})
+    assert call(client, "PUT", "/mode/a", {"mode": "readonly"}) == (200, {"mode": "READONLY"})
+    before = state(client)
+    a2 = json.dumps({"type": "record", "name": "A", "fields": [
+        {"name": "x", "type": "int"}, {"name": "y", "type": "int", "default": 0}]})  # fmt: skip
+    for method, path, body in [
+        ("POST", "/subjects/a/versions", {"schema": a2}),
+        ("DELETE", "/subjects/a/versions/1", None),
+        ("DELETE", "/subjects/a", None),
+    ]:
+        status, refused = call(client, method, path, body)
+        assert (status, refused["error_code"]) == (422, 42205), (path, refused)
+        assert "read-only" in refused["message"]
+    assert state(client) == before
+    assert call(client, "GET", "/subjects/a/versions/1")[0] == 200
+    assert call(client, "POST", "/subjects/b/versions", {"schema": a2})[0] == 200  # others: fine
+    assert call(client, "DELETE", "/mode/a") == (200, {"mode": "READONLY"})
+    assert call(client, "POST", "/subjects/a/versions", {"schema": a2})[0] == 200
+    status, body = call(client, "PUT", "/mode", {"mode": "SIDEWAYS"})
+    assert (status, body["error_code"]) == (422, 42204)
+    assert "SIDEWAYS" in body["message"]
+
+
+def test_import_mode_keeps_given_ids_and_later_ids_follow(client: TestClient) -> None:
+    status, body = call(client, "POST", "/subjects/a/versions", {"schema": A, "id": 7})
+    assert (status, body["error_code"]) == (422, 42205)
+    assert "import mode" in body["message"]
+    call(client, "POST", "/subjects/a/versions", {"schema": A})
+    status, body = call(client, "PUT", "/mode", {"mode": "IMPORT"})
+    assert (status, body["error_code"]) == (422, 42205)  # not empty: ids could collide
+    assert call(client, "PUT", "/mode?force=true", {"mode": "IMPORT"}) == (200, {"mode": "IMPORT"})
+
+    b = json.dumps({"type": "record", "name": "B", "fields": [{"name": "s", "type": "string"}]})
+    assert call(client, "POST", "/subjects/b/versions", {"schema": b, "id": 100, "version": 5}) == (
+        200, {"id": 100},
+    )  # fmt: skip
+    got = call(client, "GET", "/subjects/b/versions/5")[1]
+    assert (got["id"], got["version"]) == (100, 5)
+    c = json.dumps({"type": "record", "name": "C", "fields": []})
+    status, body = call(client, "POST", "/subjects/c/versions", {"schema": c, "id": 100})
+    assert (status, body["error_code"]) == (422, 42207)  # id taken by another schema
+    status, body = call(client, "POST", "/subjects/b/versions", {"schema": c, "version": 5})
+    assert (status, body["error_code"]) == (422, 42207)  # version taken
+    # IMPORT skips compatibility: an incompatible schema goes in
+    b_int = json.dumps({"type": "record", "name": "B", "fields": [{"name": "s", "type": "int"}]})
+    assert call(client, "POST", "/subjects/b/versions", {"schema": b_int, "id": 101})[0] == 200
+    status, body = call(client, "POST", "/subjects/x/versions", {"schema": A, "id": 102})
+    assert (status, body["error_code"]) == (422, 42207)  # A already has id 1
+
+    assert call(client, "PUT", "/mode", {"mode": "READWRITE"})[0] == 200
+    fresh = call(client, "POST", "/subjects/c/versions", {"schema": c})[1]["id"]
+    assert fresh > 101
+    assert call(client, "GET", "/schemas/ids/1?fetchMaxId=true")[1]["maxId"] == fresh
+
+
+def test_normalize_folds_equivalent_spellings(client: TestClient) -> None:
+    plain = {"type": "record", "name": "N", "namespace": "ns", "aliases": ["z", "b"],
+             "fields": [{"name": "f", "type": {"type": "int"}}]}  # fmt: skip
+    spelled = {"type": "record", "name": "ns.N", "aliases": ["b", "z"],
+               "fields": [{"name": "f", "type": "int"}]}  # fmt: skip
+    first = call(client, "POST", "/subjects/n/versions?normalize=true",
+                 {"schema": json.dumps(plain)})[1]["id"]  # fmt: skip
+    same = call(client, "POST", "/subjects/n/versions?normalize=true",
+                {"schema": json.dumps(spelled)})[1]["id"]  # fmt: skip
+    assert same == first
+    found = call(client, "POST", "/subjects/n?normalize=true", {"schema": json.dumps(spelled)})
+    assert (found[0], found[1]["version"]) == (200, 1)
+    status, body = call(client, "POST", "/subjects/n", {"schema": json.dumps(spelled)})
+    assert (status, body["error_code"]) == (404, 40403)  # without normalize: another text
+
+
+def test_schemas_listing(client: TestClient) -> None:
+    a2 = json.dumps({"type": "record", "name": "A", "fields": [
+        {"name": "x", "type": "int"}, {"name": "y", "type": "int", "default": 0}]})  # fmt: skip
+    call(client, "POST", "/subjects/app-a/versions", {"schema": A})
+    call(client, "POST", "/subjects/app-a/versions", {"schema": a2})
+    call(client, "POST", "/subjects/other/versions", {"schema": A})
+    every = call(client, "GET", "/schemas")[1]
+    assert [(s["subject"], s["version"]) for s in every] == [("app-a", 1), ("app-a", 2),
+                                                              ("other", 1)]  # fmt: skip
+    latest = call(client, "GET", "/schemas?subjectPrefix=app&latestOnly=true")[1]
+    assert [(s["subject"], s["version"], s["schema"]) for s in latest] == [
+        ("app-a", 2, json.dumps(json.loads(a2), sort_keys=True, separators=(",", ":")))
+    ]
+    assert call(client, "GET", "/subjects?subjectPrefix=oth")[1] == ["other"]
+    assert len(call(client, "GET", "/schemas?offset=1&limit=1")[1]) == 1
