@@ -1,26 +1,50 @@
-"""Run the registry over HTTP with uvicorn."""
+"""Run the registry over HTTP with uvicorn, on its embedded SQLite store or a shared Kafka log."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 
 from registry.api.app import create_app
 from registry.service import Registry
+from registry.storage.base import SchemaStore
+from registry.storage.kafka_log import KafkaSchemaStore
 from registry.storage.sqlite import SqliteSchemaStore
 
 log = logging.getLogger(__name__)
 
 
-def serve(host: str, port: int, database: Path) -> None:
-    """Serve until SIGINT/SIGTERM (blocking)."""
-    store = SqliteSchemaStore(database)
-    app = create_app(Registry(store))
+@dataclass(frozen=True)
+class KafkaStoreOptions:
+    bootstrap_servers: str
+    topic: str
+    advertised_url: str
+    lease_s: float = 3.0
+
+
+def serve(
+    host: str, port: int, database: Path | None = None, kafka: KafkaStoreOptions | None = None
+) -> None:
+    """Serve until SIGINT/SIGTERM (blocking). ``kafka`` given: share its log with others."""
+    store: SchemaStore
+    if kafka is not None:
+        store = KafkaSchemaStore(
+            kafka.bootstrap_servers, kafka.topic, kafka.advertised_url, lease_s=kafka.lease_s
+        )
+        app = create_app(Registry(store), replica=store)
+        where = {"topic": kafka.topic, "advertised": kafka.advertised_url}
+    elif database is not None:
+        store = SqliteSchemaStore(database)
+        app = create_app(Registry(store))
+        where = {"database": str(database)}
+    else:
+        raise ValueError("a registry needs a database or a Kafka log")
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
-    log.info("registry starting", extra={"url": f"http://{host}:{port}", "database": database})
+    log.info("registry starting", extra={"url": f"http://{host}:{port}", **where})
     try:
         server.run()
     finally:

@@ -9,8 +9,9 @@ from starlette.exceptions import HTTPException
 
 from registry.api.config_routes import build_config_router, build_mode_router
 from registry.api.error_map import error_response, handle_registry_error
+from registry.api.forwarding import Forwarding, Replica
 from registry.api.metrics import RequestMetrics
-from registry.api.routes import build_router
+from registry.api.routes import build_router, json_response
 from registry.errors import RegistryError
 from registry.service import Registry
 
@@ -27,9 +28,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, 42200, f"invalid request: {where or exc}")
 
 
-def create_app(registry: Registry) -> FastAPI:
+def create_app(registry: Registry, replica: Replica | None = None) -> FastAPI:
+    """``replica``: this instance's place among several sharing a Kafka log (None: alone)."""
     app = FastAPI(title="Tide schema registry", docs_url=None, redoc_url=None)
     metrics = RequestMetrics()
+    if replica is not None:
+        forwarding = Forwarding(replica)
+        app.middleware("http")(forwarding.middleware)
     app.middleware("http")(metrics.middleware)
     app.add_exception_handler(RegistryError, handle_registry_error)
     app.add_exception_handler(HTTPException, _http_error)
@@ -41,5 +46,13 @@ def create_app(registry: Registry) -> FastAPI:
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> PlainTextResponse:
         return metrics.render()
+
+    @app.get("/v1/metadata/primary", include_in_schema=False)
+    def primary() -> JSONResponse:
+        """Which instance leads (Tide's own endpoint; Confluent has no standard one)."""
+        if replica is None:
+            return json_response({"primary": None, "self": None, "is_primary": True})
+        return json_response({"primary": replica.primary_url(), "self": replica.url,
+                              "is_primary": replica.is_primary()})  # fmt: skip
 
     return app

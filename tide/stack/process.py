@@ -46,6 +46,10 @@ class ServerProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
     def kill(self) -> None:
         """Kill -9, as a crash would."""
         if self._proc is not None and self._proc.poll() is None:

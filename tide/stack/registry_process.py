@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from registry.server import KafkaStoreOptions
 from tide.stack.process import ServerProcess
 
 
@@ -19,18 +20,29 @@ def registry_answers(url: str) -> bool:
 
 
 class RegistryProcess:
-    """Our registry server on ``127.0.0.1:port``, storing in ``database``."""
+    """Our registry server on ``127.0.0.1:port``, storing in ``database`` or in a Kafka log
+    shared with other instances (``kafka``; its advertised URL is this instance's)."""
 
-    def __init__(self, port: int, database: Path, log_dir: Path) -> None:
+    def __init__(
+        self,
+        port: int,
+        database: Path | None,
+        log_dir: Path,
+        kafka: KafkaStoreOptions | None = None,
+    ) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        argv = [
-            sys.executable, "-m", "registry",
-            "--host", "127.0.0.1", "--port", str(port), "--database", str(database),
-        ]  # fmt: skip
-        self._process = ServerProcess("registry", argv, log_dir / f"registry-{port}.log")
+        argv = [sys.executable, "-m", "registry", "--host", "127.0.0.1", "--port", str(port)]
+        if kafka is not None:
+            argv += [
+                "--bootstrap-servers", kafka.bootstrap_servers, "--topic", kafka.topic,
+                "--advertised-url", self.url, "--lease-seconds", str(kafka.lease_s),
+            ]  # fmt: skip
+        if database is not None:
+            argv += ["--database", str(database)]
+        self.process = ServerProcess("registry", argv, log_dir / f"registry-{port}.log")
 
     def start(self, timeout_s: float = 30.0) -> None:
-        self._process.start(lambda: registry_answers(self.url), timeout_s)
+        self.process.start(lambda: registry_answers(self.url), timeout_s)
 
     def stop(self) -> None:
-        self._process.stop()
+        self.process.stop()

@@ -1,0 +1,139 @@
+"""The Kafka-backed registry: a primary killed or paused mid-registration never costs an
+acknowledged registration and never lets an id name two schemas."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.registry_cluster import Cluster, await_value
+from tide.stack.broker import EmbeddedBroker
+
+COUNT = 120
+KILL_AFTER = 30
+
+
+def schema(name: str) -> str:
+    return json.dumps({"type": "record", "name": name, "fields": [{"name": "f", "type": "int"}]})
+
+
+@pytest.fixture
+def cluster(fresh_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[Cluster]:
+    group = Cluster(fresh_broker.bootstrap_servers, tmp_path)
+    for _ in range(3):
+        group.add()
+    yield group
+    group.stop()
+
+
+def register_until_acknowledged(cluster: Cluster, i: int, turn: Iterator[int]) -> int:
+    """Like a client with retries: any live member, again on connection errors and 5xx."""
+    body = {"schema": schema(f"R{i}")}
+    for _attempt in range(400):
+        members = cluster.alive
+        member = members[next(turn) % len(members)]
+        try:
+            answer = httpx.post(f"{member.url}/subjects/sub-{i}/versions", json=body, timeout=10)
+        except httpx.HTTPError:
+            continue
+        if answer.status_code == 200:
+            return int(answer.json()["id"])
+        assert answer.status_code >= 500, answer.text  # only "retry later" answers
+        threading.Event().wait(0.05)  # client backoff between retries
+    raise AssertionError(f"registration {i} never acknowledged")
+
+
+def everything(url: str) -> list[tuple[str, int, int, str]]:
+    found = httpx.get(f"{url}/schemas", timeout=5).json()
+    return [(s["subject"], s["version"], s["id"], s["schema"]) for s in found]
+
+
+def test_kill_minus_nine_of_the_primary_mid_registration(cluster: Cluster) -> None:
+    first_primary = cluster.primary()
+    acknowledged: dict[int, int] = {}
+    enough = threading.Event()
+    turn = itertools.count()
+
+    def one(i: int) -> None:
+        acknowledged[i] = register_until_acknowledged(cluster, i, turn)
+        if len(acknowledged) >= KILL_AFTER:
+            enough.set()
+
+    with ThreadPoolExecutor(4) as pool:
+        futures: list[Future[None]] = [pool.submit(one, i) for i in range(COUNT)]
+        assert enough.wait(60)
+        cluster.member(first_primary).process.kill()  # kill -9 while registrations are in flight
+        for future in futures:
+            future.result(timeout=120)
+
+    survivors = cluster.alive
+    new_primary = cluster.primary(survivors, not_url=first_primary)
+    assert new_primary != first_primary
+    assert len(acknowledged) == COUNT
+    assert len(set(acknowledged.values())) == COUNT  # distinct schemas, distinct ids
+
+    expected = sorted(
+        (f"sub-{i}", 1, schema_id, json.dumps(json.loads(schema(f"R{i}")), sort_keys=True,
+                                              separators=(",", ":")))
+        for i, schema_id in acknowledged.items()
+    )  # fmt: skip
+    late = cluster.add()  # a new instance rebuilds everything from the log alone
+    for member in [*survivors, late]:
+        seen = await_value(
+            lambda m=member: (lambda got: got if len(got) == COUNT else None)(everything(m.url)),
+            30, f"{member.url} to replay all registrations",
+        )  # fmt: skip
+        assert sorted(seen) == expected
+
+
+def test_a_paused_primary_that_wakes_up_cannot_assign_an_id(cluster: Cluster) -> None:
+    old = cluster.primary()
+    paused = cluster.member(old)
+    others = [m for m in cluster.alive if m is not paused]
+    assert paused.process.pid is not None
+    os.kill(paused.process.pid, signal.SIGSTOP)
+    try:
+        new = cluster.primary(others, not_url=old)
+        results: dict[str, httpx.Response] = {}
+
+        def stale_write() -> None:  # reaches the paused primary's socket while it sleeps
+            results["stale"] = httpx.post(
+                f"{old}/subjects/stale/versions", json={"schema": schema("Stale")},
+                headers={"X-Tide-Forwarded": "test"}, timeout=30,
+            )  # fmt: skip
+
+        writer = threading.Thread(target=stale_write)
+        writer.start()
+        ids = [
+            httpx.post(f"{new}/subjects/fresh-{i}/versions", json={"schema": schema(f"F{i}")},
+                       timeout=10).json()["id"]
+            for i in range(3)
+        ]  # fmt: skip
+    finally:
+        os.kill(paused.process.pid, signal.SIGCONT)
+    writer.join(30)
+    refused = results["stale"]
+    assert refused.status_code == 500, refused.text
+    # fenced (50003: it wrote, the log refused it) or it saw the new primary first (50003/50004)
+    assert refused.json()["error_code"] in (50003, 50004), refused.text
+    assert len(set(ids)) == 3
+
+    # once awake, the old primary follows the new one and agrees on every id
+    assert cluster.primary(cluster.alive) == new
+    views = [
+        await_value(lambda m=m: (lambda got: got if len(got) == 3 else None)(everything(m.url)),
+                    30, f"{m.url} to catch up")
+        for m in cluster.alive
+    ]  # fmt: skip
+    assert views[0] == views[1] == views[2]
+    assert sorted(row[2] for row in views[0]) == sorted(ids)
+    assert "stale" not in {row[0] for row in views[0]}
