@@ -19,6 +19,7 @@ def main() -> None:
     parser.add_argument("--topic", default="_schemas")
     parser.add_argument("--advertised-url", help="URL other instances forward writes to")
     parser.add_argument("--lease-seconds", type=float, default=3.0)
+    parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args()
     if (args.database is None) == (args.bootstrap_servers is None):
         parser.error("give exactly one of --database and --bootstrap-servers")
@@ -27,7 +28,11 @@ def main() -> None:
     if args.bootstrap_servers:
         advertised = args.advertised_url or f"http://{args.host}:{args.port}"
         kafka = KafkaStoreOptions(
-            args.bootstrap_servers, args.topic, advertised, args.lease_seconds
+            args.bootstrap_servers,
+            args.topic,
+            advertised,
+            args.lease_seconds,
+            args.replication_factor,
         )
     serve(args.host, args.port, args.database, kafka)
 

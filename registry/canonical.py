@@ -62,6 +62,8 @@ def _avro(text: str, names: avro.name.Names, what: str) -> avro.schema.Schema:
         return avro.schema.make_avsc_object(json.loads(text), names)
     except (avro.errors.AvroException, json.JSONDecodeError, TypeError, ValueError) as e:
         raise InvalidSchemaError(f"invalid Avro {what}: {e}") from e
+    except RecursionError as e:
+        raise InvalidSchemaError(f"invalid Avro {what}: nested too deeply") from e
 
 
 def _normalized(model: avro.schema.Schema, referenced: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ class KafkaStoreOptions:
     topic: str
     advertised_url: str
     lease_s: float = 3.0
+    replication_factor: int = 1
 
 
 def serve(
@@ -32,7 +33,11 @@ def serve(
     store: SchemaStore
     if kafka is not None:
         store = KafkaSchemaStore(
-            kafka.bootstrap_servers, kafka.topic, kafka.advertised_url, lease_s=kafka.lease_s
+            kafka.bootstrap_servers,
+            kafka.topic,
+            kafka.advertised_url,
+            lease_s=kafka.lease_s,
+            replication_factor=kafka.replication_factor,
         )
         app = create_app(Registry(store), replica=store)
         where = {"topic": kafka.topic, "advertised": kafka.advertised_url}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from registry import canonical, compatibility, references
@@ -61,6 +62,9 @@ class Registry:
         self.policy = Policy(store)
         self.deletion = Deletion(store)
         self._parsed: dict[SchemaId, ParsedSchema] = {}
+        # one registration at a time: a check against the latest version must still hold
+        # when the version is appended
+        self._registering = threading.Lock()
 
     def register(
         self,
@@ -82,6 +86,18 @@ class Registry:
         refs, parsed = self._parse(_candidate(candidate))
         wanted_id = _positive("id", schema_id)
         wanted_version = None if version is None else parse_version(_int("version", version))
+        with self._registering:
+            return self._register(subject, mode, refs, parsed, wanted_id, wanted_version)
+
+    def _register(
+        self,
+        subject: Subject,
+        mode: Mode,
+        refs: tuple[Reference, ...],
+        parsed: ParsedSchema,
+        wanted_id: int | None,
+        wanted_version: int | None,
+    ) -> SubjectVersion:
         existing = self._store.find(subject, parsed.canonical, refs)
         if existing is not None and existing.state == LIVE:
             if wanted_id is not None and existing.schema_id != wanted_id:
@@ -91,13 +107,11 @@ class Registry:
             return existing
         if mode is not Mode.IMPORT:
             self._check_compatible(subject, parsed)
-        new = NewVersion(subject, parsed.schema_type, parsed.canonical, refs)
-        if explicit:
-            new = NewVersion(
-                subject, parsed.schema_type, parsed.canonical, refs,
-                None if wanted_id is None else SchemaId(wanted_id),
-                None if wanted_version in (None, LATEST) else wanted_version,
-            )  # fmt: skip
+        new = NewVersion(
+            subject, parsed.schema_type, parsed.canonical, refs,
+            None if wanted_id is None else SchemaId(wanted_id),
+            None if wanted_version in (None, LATEST) else wanted_version,
+        )  # fmt: skip
         return self._store.register(new)
 
     def _check_compatible(self, subject: Subject, parsed: ParsedSchema) -> None:

@@ -7,6 +7,7 @@ the frozen sub-objects it needs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,18 @@ class RegistrySettings(BaseModel):
     port: int = Field(8081, ge=0, le=65535, description="Port the registry server binds.")
     database: Path | None = Field(
         None, description="SQLite file of the registry; default <data_dir>/registry.sqlite."
+    )
+    store: Literal["sqlite", "kafka"] = Field(
+        "sqlite",
+        description="sqlite: one instance, embedded. kafka: instances share the log topic "
+        "(TIDE_KAFKA__BOOTSTRAP_SERVERS), elect a primary and forward writes to it.",
+    )
+    topic: str = Field("_schemas", description="Log topic of the kafka store.")
+    advertised_url: str | None = Field(
+        None, description="URL other instances forward writes to; default http://host:port."
+    )
+    lease_seconds: float = Field(
+        3.0, gt=0, description="A primary silent this long is replaced (kafka store)."
     )
 
 

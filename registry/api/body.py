@@ -23,6 +23,8 @@ async def json_object(request: Request) -> dict[str, Any]:
         body = json.loads(raw or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise BadRequestError(f"malformed JSON body: {e}") from e
+    except RecursionError as e:
+        raise BadRequestError("malformed JSON body: nested too deeply") from e
     if not isinstance(body, dict):
         raise BadRequestError("the request body must be a JSON object")
     return body

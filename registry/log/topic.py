@@ -8,9 +8,11 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from registry.errors import StoreError
 
 
-def ensure_log_topic(bootstrap_servers: str, topic: str, timeout_s: float = 15.0) -> None:
+def ensure_log_topic(
+    bootstrap_servers: str, topic: str, replication_factor: int = 1, timeout_s: float = 15.0
+) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})
-    spec = NewTopic(topic, num_partitions=1, replication_factor=1,
+    spec = NewTopic(topic, num_partitions=1, replication_factor=replication_factor,
                     config={"cleanup.policy": "compact"})  # fmt: skip
     future = admin.create_topics([spec], operation_timeout=timeout_s)[topic]
     try:

@@ -51,6 +51,7 @@ class KafkaSchemaStore(SchemaStore):
         lease_s: float = 3.0,
         heartbeat_s: float = 0.5,
         replay_timeout_s: float = 60.0,
+        replication_factor: int = 1,
     ) -> None:
         self.instance = uuid.uuid4().hex[:12]
         self.url = advertised_url
@@ -60,7 +61,7 @@ class KafkaSchemaStore(SchemaStore):
         self._write_lock = threading.Lock()
         self._stop = threading.Event()
         self._caught_up = threading.Event()
-        ensure_log_topic(bootstrap_servers, topic)
+        ensure_log_topic(bootstrap_servers, topic, replication_factor)
         self._producer = Producer({
             "bootstrap.servers": bootstrap_servers, "acks": "all", "enable.idempotence": True,
             "linger.ms": 0, "delivery.timeout.ms": int(WRITE_TIMEOUT_S * 1000), "log_level": 0,

@@ -111,6 +111,9 @@ def test_tide_service_commands(services: dict[str, dict[str, Any]]) -> None:
         assert service["command"] == ["registry", "serve"]
         env = _env(service)
         assert env["TIDE_REGISTRY__HOST"] == "0.0.0.0"  # noqa: S104 - container bind address
+        assert env["TIDE_REGISTRY__STORE"] == "kafka"  # both share the `_schemas` log
+        assert env["TIDE_REGISTRY__ADVERTISED_URL"] == f"http://{name}:8081"
+        assert set(service["depends_on"]) >= {"kafka-1", "kafka-2", "kafka-3"}
         assert "/subjects" in " ".join(service["healthcheck"]["test"])
     assert services["init"]["command"] == ["schema", "sync"]
     assert services["init"]["depends_on"]["registry-1"]["condition"] == "service_healthy"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from registry.server import KafkaStoreOptions
 from registry.server import serve as serve_registry
 from tide.cli.context import settings
 
@@ -15,6 +16,20 @@ def serve(
     host: str = typer.Option(None, help="Bind address (default TIDE_REGISTRY__HOST)."),
     port: int = typer.Option(None, help="Port (default TIDE_REGISTRY__PORT)."),
 ) -> None:
-    """Serve the Confluent-compatible registry API until Ctrl-C."""
+    """Serve the Confluent-compatible registry API until Ctrl-C.
+
+    TIDE_REGISTRY__STORE=kafka runs it as one of several instances sharing a Kafka log.
+    """
     s = settings()
-    serve_registry(host or s.registry.host, port or s.registry.port, s.registry_database)
+    host, port = host or s.registry.host, port or s.registry.port
+    if s.registry.store == "kafka":
+        kafka = KafkaStoreOptions(
+            s.kafka.bootstrap_servers,
+            s.registry.topic,
+            s.registry.advertised_url or f"http://{host}:{port}",
+            s.registry.lease_seconds,
+            s.kafka.replication_factor,
+        )
+        serve_registry(host, port, kafka=kafka)
+    else:
+        serve_registry(host, port, s.registry_database)
