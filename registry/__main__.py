@@ -8,6 +8,7 @@ from pathlib import Path
 
 from registry.server import KafkaStoreOptions, serve
 from tide.logs import configure
+from tide.settings import TideSettings
 
 
 def main() -> None:
@@ -34,7 +35,7 @@ def main() -> None:
             args.lease_seconds,
             args.replication_factor,
         )
-    serve(args.host, args.port, args.database, kafka)
+    serve(args.host, args.port, args.database, kafka, TideSettings().registry.users)
 
 
 main()

@@ -50,6 +50,11 @@ class RegistrySettings(BaseModel):
     lease_seconds: float = Field(
         3.0, gt=0, description="A primary silent this long is replaced (kafka store)."
     )
+    users: dict[str, str] = Field(
+        default_factory=dict,
+        description='Basic auth, off when empty: JSON {"user": "<hash>"}, hashes from '
+        "`tide registry hash-password`. Clients put user:password in TIDE_REGISTRY__URL.",
+    )
 
 
 class LakeSettings(BaseModel):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException
 
+from registry.api.auth import BasicAuth
 from registry.api.config_routes import build_config_router, build_mode_router
 from registry.api.error_map import error_response, handle_registry_error
 from registry.api.forwarding import Forwarding, Replica
@@ -28,13 +31,18 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, 42200, f"invalid request: {where or exc}")
 
 
-def create_app(registry: Registry, replica: Replica | None = None) -> FastAPI:
-    """``replica``: this instance's place among several sharing a Kafka log (None: alone)."""
+def create_app(
+    registry: Registry, replica: Replica | None = None, users: Mapping[str, str] | None = None
+) -> FastAPI:
+    """``replica``: this instance's place among several sharing a Kafka log (None: alone).
+    ``users``: user -> password hash; when given, every request needs basic auth."""
     app = FastAPI(title="Tide schema registry", docs_url=None, redoc_url=None)
     metrics = RequestMetrics()
     if replica is not None:
         forwarding = Forwarding(replica)
         app.middleware("http")(forwarding.middleware)
+    if users:
+        app.middleware("http")(BasicAuth(users).middleware)  # before any forwarding
     app.middleware("http")(metrics.middleware)
     app.add_exception_handler(RegistryError, handle_registry_error)
     app.add_exception_handler(HTTPException, _http_error)

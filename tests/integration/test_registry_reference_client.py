@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+import pytest
+from confluent_kafka.schema_registry import (
+    Schema,
+    SchemaReference,
+    SchemaRegistryClient,
+    SchemaRegistryError,
+)
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
+from registry.api.auth import hash_password
 from schemas.loader import load
+from tests.integration.registry_cluster import Cluster
+from tide.stack.broker import EmbeddedBroker
+from tide.stack.ports import free_port
+from tide.stack.registry_process import RegistryProcess
 
 
 def test_reference_client_lifecycle(registry_url: str) -> None:
@@ -54,3 +66,72 @@ def test_reference_serializers_round_trip_with_our_ids(registry_url: str) -> Non
         decoded = AvroDeserializer(other)(data, ctx)
     assert decoded is not None
     assert {**decoded, "event_id": str(decoded["event_id"])} == record  # uuid decodes as UUID
+
+
+ADDRESS = json.dumps(
+    {"type": "record", "name": "Address", "namespace": "acme",
+     "fields": [{"name": "city", "type": "string"}]}
+)  # fmt: skip
+CUSTOMER = json.dumps(
+    {"type": "record", "name": "Customer", "namespace": "acme",
+     "fields": [{"name": "name", "type": "string"}, {"name": "home", "type": "acme.Address"}]}
+)  # fmt: skip
+
+
+def test_reference_client_with_schema_references(registry_url: str) -> None:
+    ctx = SerializationContext("customers", MessageField.VALUE)
+    record = {"name": "Ada", "home": {"city": "London"}}
+    with SchemaRegistryClient({"url": registry_url}) as client:
+        client.register_schema("acme.Address", Schema(ADDRESS, "AVRO"))
+        ref = SchemaReference("acme.Address", "acme.Address", 1)
+        customer = Schema(CUSTOMER, "AVRO", [ref])
+        schema_id = client.register_schema("customers-value", customer)
+        assert client.get_schema(schema_id).references[0].subject == "acme.Address"
+        conf = {"auto.register.schemas": False, "use.latest.version": True}
+        serializer = AvroSerializer(client, customer, conf=conf)
+        data = serializer(record, ctx)
+    assert data is not None and int.from_bytes(data[1:5], "big") == schema_id
+    with SchemaRegistryClient({"url": registry_url}) as other:
+        assert AvroDeserializer(other)(data, ctx) == record
+        with pytest.raises(SchemaRegistryError) as refused:
+            other.delete_version("acme.Address", 1)
+    assert refused.value.error_code == 42206
+
+
+def test_reference_client_with_basic_auth(tmp_path: Path) -> None:
+    users = json.dumps({"alice": hash_password("wonderland")})
+    server = RegistryProcess(free_port(), tmp_path / "r.sqlite", tmp_path / "logs",
+                             env={"TIDE_REGISTRY__USERS": users})  # fmt: skip
+    server.start()
+    try:
+        conf = {"url": server.url, "basic.auth.user.info": "alice:wonderland"}
+        with SchemaRegistryClient(conf) as client:
+            schema_id = client.register_schema("s-value", Schema(ADDRESS, "AVRO"))
+            assert json.loads(client.get_schema(schema_id).schema_str) == json.loads(ADDRESS)
+            assert client.get_subjects() == ["s-value"]
+        wrong = {"url": server.url, "basic.auth.user.info": "alice:guess"}
+        with SchemaRegistryClient(wrong) as intruder, pytest.raises(SchemaRegistryError) as e:
+            intruder.get_subjects()
+        assert e.value.http_status_code == 401
+    finally:
+        server.stop()
+
+
+def test_reference_client_against_a_follower_of_the_kafka_backed_store(
+    fresh_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    cluster = Cluster(fresh_broker.bootstrap_servers, tmp_path)
+    try:
+        members = [cluster.add(), cluster.add()]
+        primary = cluster.primary()
+        follower = next(m for m in members if m.url != primary)
+        with SchemaRegistryClient({"url": follower.url}) as client:
+            schema_id = client.register_schema("f-value", Schema(ADDRESS, "AVRO"))  # forwarded
+            assert client.lookup_schema("f-value", Schema(ADDRESS, "AVRO")).version == 1
+            assert client.set_compatibility("f-value", "FULL") == {"compatibility": "FULL"}
+            assert client.get_compatibility("f-value") == "FULL"  # read-your-write
+        with SchemaRegistryClient({"url": primary}) as client:
+            assert client.get_schema(schema_id).schema_type == "AVRO"
+            assert client.get_latest_version("f-value").schema_id == schema_id
+    finally:
+        cluster.stop()

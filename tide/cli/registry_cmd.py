@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from registry.api.auth import hash_password
 from registry.server import KafkaStoreOptions
 from registry.server import serve as serve_registry
 from tide.cli.context import settings
@@ -30,6 +31,16 @@ def serve(
             s.registry.lease_seconds,
             s.kafka.replication_factor,
         )
-        serve_registry(host, port, kafka=kafka)
+        serve_registry(host, port, kafka=kafka, users=s.registry.users)
     else:
-        serve_registry(host, port, s.registry_database)
+        serve_registry(host, port, s.registry_database, users=s.registry.users)
+
+
+@app.command("hash-password")
+def hash_password_cmd(
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="The password to hash."
+    ),
+) -> None:
+    """Print the hash to put in TIDE_REGISTRY__USERS for a basic auth user."""
+    typer.echo(hash_password(password))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,9 +13,10 @@ from tide.stack.process import ServerProcess
 
 
 def registry_answers(url: str) -> bool:
-    """True when a schema registry answers ``GET /subjects`` at ``url``."""
+    """True when a schema registry answers ``GET /subjects`` at ``url`` (401: it is up, and
+    wants credentials)."""
     try:
-        return httpx.get(f"{url}/subjects", timeout=1.0).status_code == 200
+        return httpx.get(f"{url}/subjects", timeout=1.0).status_code in (200, 401)
     except httpx.HTTPError:
         return False
 
@@ -29,6 +31,7 @@ class RegistryProcess:
         database: Path | None,
         log_dir: Path,
         kafka: KafkaStoreOptions | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.url = f"http://127.0.0.1:{port}"
         argv = [sys.executable, "-m", "registry", "--host", "127.0.0.1", "--port", str(port)]
@@ -39,7 +42,9 @@ class RegistryProcess:
             ]  # fmt: skip
         if database is not None:
             argv += ["--database", str(database)]
-        self.process = ServerProcess("registry", argv, log_dir / f"registry-{port}.log")
+        self.process = ServerProcess(
+            "registry", argv, log_dir / f"registry-{port}.log", {**os.environ, **(env or {})}
+        )
 
     def start(self, timeout_s: float = 30.0) -> None:
         self.process.start(lambda: registry_answers(self.url), timeout_s)
