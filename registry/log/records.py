@@ -40,7 +40,6 @@ class Register:
     schema_type: str
     text: str
     references: list[dict[str, Any]]
-    revive: bool = False
 
 
 @dataclass(frozen=True)

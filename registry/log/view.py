@@ -96,12 +96,9 @@ class LogView:
         if held is not None and (held.text, refs.key(held.references)) != identity:
             return f"id {schema_id} already names another schema"
         held_versions = self._versions.get(Subject(r.subject), {})
-        current = held_versions.get(r.version)
-        if r.revive:
-            return None if current and current.schema_id == schema_id else "nothing to revive"
-        if current is not None:
+        if r.version in held_versions:
             return f"version {r.version} of {r.subject!r} already exists"
-        if any(v.schema_id == schema_id for v in held_versions.values()):
+        if any(v.schema_id == schema_id and v.state == LIVE for v in held_versions.values()):
             return f"{r.subject!r} already has schema {schema_id}"
         return None
 
@@ -136,9 +133,6 @@ class LogView:
         references = [r.to_json() for r in new.references]
         if found is not None and found.state == LIVE:
             return found
-        if found is not None:
-            return Register(new.subject, found.version, found.schema_id, new.schema_type,
-                            new.text, references, revive=True)  # fmt: skip
         known = self._ids.get((new.text, refs.key(new.references)))
         if new.schema_id is not None:
             if known is not None and known != new.schema_id:
@@ -167,9 +161,10 @@ class LogView:
     def find(
         self, subject: Subject, text: str, references: tuple[Reference, ...] = ()
     ) -> SubjectVersion | None:
+        """The live version of the schema, else its latest deleted one."""
         schema_id = self._ids.get((text, refs.key(references)))
-        held = self._versions.get(subject, {}).values()
-        return next((v for v in held if v.schema_id == schema_id), None)
+        held = [v for v in self._versions.get(subject, {}).values() if v.schema_id == schema_id]
+        return min(held, key=lambda v: (v.state != LIVE, -v.version), default=None)
 
     def versions(self, subject: Subject, max_state: int = LIVE) -> list[SubjectVersion]:
         held = self._versions.get(subject, {})

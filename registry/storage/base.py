@@ -49,7 +49,7 @@ class SchemaStore(ABC):
     def register(self, new: NewVersion) -> SubjectVersion:
         """Atomically: find or allocate the id of the schema, find or append its version.
 
-        A schema already under the subject but deleted is revived under its old number. An
+        A schema deleted from the subject before gets a new version number (its id stays). An
         imported id or version that is taken by another schema raises ImportConflictError.
         """
 

@@ -31,8 +31,7 @@ CREATE TABLE IF NOT EXISTS versions (
     version INTEGER NOT NULL,
     schema_id INTEGER NOT NULL REFERENCES schemas(id),
     state INTEGER NOT NULL DEFAULT 0,  -- 0 live, 1 soft-deleted, 2 deleted
-    PRIMARY KEY (subject, version),
-    UNIQUE (subject, schema_id)
+    PRIMARY KEY (subject, version)
 );
 CREATE TABLE IF NOT EXISTS schema_refs (  -- who references which subject version
     schema_id INTEGER NOT NULL REFERENCES schemas(id),
@@ -58,6 +57,8 @@ class SqliteSchemaStore(SchemaStore):
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._migrate_schemas()
+            if self._columns("versions"):
+                self._migrate_versions()
             self._db.executescript(_DDL)
             self._migrate()
         except sqlite3.Error as e:
@@ -88,10 +89,33 @@ class SqliteSchemaStore(SchemaStore):
                 "UPDATE sqlite_sequence SET seq=MAX(seq, ?) WHERE name='schemas'", (row[0],)
             )
 
-    def _migrate(self) -> None:
-        """Older databases: versions without a state (all live), the ``config`` table."""
-        if "state" not in self._columns("versions"):
+    def _migrate_versions(self) -> None:
+        """Before, a schema had one version per subject, revived when registered again; now
+        registering a deleted schema again appends a version (as Confluent does)."""
+        indexes = self._db.execute("PRAGMA index_list(versions)").fetchall()
+        if not any(row[2] and "autoindex" in row[1] and self._indexed(row[1]) for row in indexes):
+            return
+        if "state" not in self._columns("versions"):  # older still: every version live
             self._db.execute("ALTER TABLE versions ADD COLUMN state INTEGER NOT NULL DEFAULT 0")
+        self._db.executescript(
+            "BEGIN;"
+            "CREATE TABLE versions_v2 (subject TEXT NOT NULL, version INTEGER NOT NULL,"
+            " schema_id INTEGER NOT NULL REFERENCES schemas(id),"
+            " state INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (subject, version));"
+            "INSERT INTO versions_v2 (subject, version, schema_id, state)"
+            " SELECT subject, version, schema_id, state FROM versions;"
+            "DROP TABLE versions;"
+            "ALTER TABLE versions_v2 RENAME TO versions;"
+            "COMMIT;"
+        )
+
+    def _indexed(self, index: str) -> bool:
+        """True when ``index`` covers (subject, schema_id): the old one-version-per-schema rule."""
+        columns = [row[2] for row in self._db.execute(f"PRAGMA index_info('{index}')")]
+        return columns == ["subject", "schema_id"]
+
+    def _migrate(self) -> None:
+        """Older databases: the ``config`` table."""
         if self._columns("config"):
             self._db.executescript(
                 "BEGIN;"
@@ -106,13 +130,7 @@ class SqliteSchemaStore(SchemaStore):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 found = self._find(new.subject, new.text, refs.key(new.references))
-                if found is not None and found.state != LIVE:  # registered again: revive it
-                    self._db.execute(
-                        "UPDATE versions SET state=0 WHERE subject=? AND version=?",
-                        (new.subject, found.version),
-                    )
-                    found = SubjectVersion(new.subject, found.version, found.schema_id)
-                if found is None:
+                if found is None or found.state != LIVE:  # deleted before: a new version
                     found = self._append(new)
                 self._db.execute("COMMIT")
                 return found
@@ -194,7 +212,8 @@ class SqliteSchemaStore(SchemaStore):
     def _find(self, subject: Subject, text: str, key: str) -> SubjectVersion | None:
         row = self._db.execute(
             "SELECT v.version, v.schema_id, v.state FROM versions v JOIN schemas s "
-            "ON s.id = v.schema_id WHERE v.subject=? AND s.canonical=? AND s.refs=?",
+            "ON s.id = v.schema_id WHERE v.subject=? AND s.canonical=? AND s.refs=? "
+            "ORDER BY v.state != 0, v.version DESC LIMIT 1",
             (subject, text, key),
         ).fetchone()
         if row is None:

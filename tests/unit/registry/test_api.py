@@ -154,6 +154,10 @@ def test_soft_and_hard_deletes(client: TestClient) -> None:
     assert client.get(f"/schemas/ids/{second['id']}").status_code == 200
     _, new = post(client, "/subjects/other-value/versions", {"schema": A.replace('"x"', '"w"')})
     assert new["id"] > second["id"] > first["id"]
+    # registered again after deletion: its old id, a new version number (as Confluent does)
+    assert post(client, "/subjects/d-value/versions", {"schema": A}) == (200, {"id": first["id"]})
+    assert client.get("/subjects/d-value/versions").json() == [3]
+    assert client.get("/subjects/d-value/versions/3").json()["id"] == first["id"]
 
 
 def test_schema_usages(client: TestClient) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from registry.ids import Subject
+from registry.ids import SchemaId, Subject
 from registry.service import Registry
+from registry.storage.base import SubjectVersion
 from registry.storage.sqlite import SqliteSchemaStore
 
 _OLD = """
@@ -35,3 +36,6 @@ def test_old_database_keeps_versions_settings_and_spent_ids(tmp_path: Path) -> N
     assert (registry.compatibility(s), registry.compatibility(None)) == ("NONE", "FULL")
     assert registry.register(Subject("t"), '"boolean"').schema_id == 4  # 3 was handed out
     assert registry.lookup(s, '"long"').version == 2
+    registry.delete_version(s, 2)
+    assert registry.register(s, '"long"') == SubjectVersion(s, 3, SchemaId(2))  # a new number
+    assert [v.version for v in registry.versions(s, deleted=True)] == [1, 2, 3]
