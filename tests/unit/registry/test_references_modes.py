@@ -186,3 +186,23 @@ def test_schemas_listing(client: TestClient) -> None:
     ]
     assert call(client, "GET", "/subjects?subjectPrefix=oth")[1] == ["other"]
     assert len(call(client, "GET", "/schemas?offset=1&limit=1")[1]) == 1
+
+
+def test_global_resets_and_reading_soft_deleted_versions(client: TestClient) -> None:
+    assert call(client, "PUT", "/config", {"compatibility": "FULL"})[0] == 200
+    assert call(client, "DELETE", "/config") == (200, {"compatibilityLevel": "FULL"})
+    assert call(client, "GET", "/config") == (200, {"compatibilityLevel": "BACKWARD"})
+    assert call(client, "PUT", "/mode", {"mode": "READONLY"})[0] == 200
+    assert call(client, "DELETE", "/mode") == (200, {"mode": "READONLY"})
+    assert call(client, "GET", "/mode") == (200, {"mode": "READWRITE"})
+
+    call(client, "POST", "/subjects/a/versions", {"schema": A})
+    assert call(client, "DELETE", "/subjects/a/versions/1") == (200, 1)
+    status, body = call(client, "GET", "/subjects/a/versions/1")
+    assert (status, body["error_code"]) == (404, 40401)  # no live version left
+    status, body = call(client, "GET", "/subjects/a/versions/1?deleted=true")
+    assert (status, body["version"]) == (200, 1)
+    status, body = call(client, "POST", "/subjects/a", {"schema": A})
+    assert (status, body["error_code"]) == (404, 40401)
+    status, body = call(client, "POST", "/subjects/a?deleted=true", {"schema": A})
+    assert (status, body["version"]) == (200, 1)
