@@ -53,7 +53,14 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> PlainTextResponse:
-        return metrics.render()
+        if replica is None:
+            return metrics.render()
+        return metrics.render({
+            "registry_is_primary": ("1 when this instance is the primary.",
+                                    float(replica.is_primary())),
+            "registry_log_applied_offset": ("Last offset of the registry log applied here.",
+                                            float(replica.applied_offset)),
+        })  # fmt: skip
 
     @app.get("/v1/metadata/primary", include_in_schema=False)
     def primary() -> JSONResponse:

@@ -33,7 +33,8 @@ class RequestMetrics:
         )  # fmt: skip
         return response
 
-    def render(self) -> PlainTextResponse:
+    def render(self, gauges: dict[str, tuple[str, float]] | None = None) -> PlainTextResponse:
+        """The counters, plus ``gauges``: name -> (help text, value)."""
         lines = [
             "# HELP registry_requests_total Requests served, by method, route and status.",
             "# TYPE registry_requests_total counter",
@@ -42,4 +43,6 @@ class RequestMetrics:
             lines.append(
                 f'registry_requests_total{{method="{method}",route="{path}",status="{status}"}} {n}'
             )
+        for name, (text, value) in sorted((gauges or {}).items()):
+            lines += [f"# HELP {name} {text}", f"# TYPE {name} gauge", f"{name} {value}"]
         return PlainTextResponse("\n".join(lines) + "\n")

@@ -137,3 +137,6 @@ def test_a_paused_primary_that_wakes_up_cannot_assign_an_id(cluster: Cluster) ->
     assert views[0] == views[1] == views[2]
     assert sorted(row[2] for row in views[0]) == sorted(ids)
     assert "stale" not in {row[0] for row in views[0]}
+    for member in cluster.alive:
+        gauges = httpx.get(f"{member.url}/metrics", timeout=5).text
+        assert f"registry_is_primary {1.0 if member.url == new else 0.0}" in gauges
