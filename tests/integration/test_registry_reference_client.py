@@ -13,6 +13,7 @@ from confluent_kafka.schema_registry import (
     SchemaRegistryError,
 )
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from producers.generators.clicks import clicks
@@ -135,3 +136,27 @@ def test_reference_client_against_a_follower_of_the_kafka_backed_store(
             assert client.get_latest_version("f-value").schema_id == schema_id
     finally:
         cluster.stop()
+
+
+def test_reference_json_schema_serializers_and_compatibility(registry_url: str) -> None:
+    click = {
+        "$schema": "http://json-schema.org/draft-07/schema#", "title": "Click", "type": "object",
+        "properties": {"page": {"type": "string"}, "n": {"type": "integer"}},
+        "required": ["page"], "additionalProperties": False,
+    }  # fmt: skip
+    ctx = SerializationContext("json-clicks", MessageField.VALUE)
+    with SchemaRegistryClient({"url": registry_url}) as client:
+        data = JSONSerializer(json.dumps(click), client)({"page": "/", "n": 3}, ctx)
+        assert data is not None
+        latest = client.get_latest_version("json-clicks-value")
+        assert latest.schema.schema_type == "JSON"
+        assert int.from_bytes(data[1:5], "big") == latest.schema_id
+        assert JSONDeserializer(None, schema_registry_client=client)(data, ctx) == {
+            "page": "/", "n": 3,
+        }  # fmt: skip
+        stricter = {**click, "required": ["page", "n"]}  # old data may lack n
+        assert client.test_compatibility("json-clicks-value",
+                                         Schema(json.dumps(stricter), "JSON")) is False  # fmt: skip
+        looser = {**click, "properties": {**click["properties"], "ref": {"type": "string"}}}
+        assert client.test_compatibility("json-clicks-value",
+                                         Schema(json.dumps(looser), "JSON")) is True  # fmt: skip
