@@ -11,16 +11,17 @@ import avro.errors
 import avro.name
 import avro.schema
 
+from registry import json_schema
 from registry.errors import InvalidSchemaError
 
-SUPPORTED_TYPES = ("AVRO",)
+SUPPORTED_TYPES = ("AVRO", "JSON")
 
 
 @dataclass(frozen=True)
 class ParsedSchema:
     schema_type: str
     canonical: str
-    model: Any  # avro.schema.Schema for AVRO
+    model: Any  # avro.schema.Schema for AVRO, the parsed document for JSON
 
 
 def canonical_json(text: str) -> str:
@@ -47,6 +48,11 @@ def parse(
         )
     if not isinstance(text, str) or not text.strip():
         raise InvalidSchemaError("the request has no 'schema' string")
+    if kind == "JSON":
+        if dependencies:
+            raise InvalidSchemaError("references are supported for AVRO schemas only")
+        form = json_schema.canonical(text)
+        return ParsedSchema(kind, form, json.loads(form))
     names = avro.name.Names()
     for i, dependency in enumerate(dependencies):
         _avro(dependency, names, f"referenced schema #{i + 1}")

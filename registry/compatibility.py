@@ -8,6 +8,7 @@ from enum import StrEnum
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
+from registry import json_compatibility
 from registry.canonical import ParsedSchema, parse
 from registry.errors import InvalidCompatibilityLevelError
 
@@ -55,6 +56,8 @@ def _reasons(reader: ParsedSchema, writer: ParsedSchema) -> list[str]:
     """Why data written with ``writer`` cannot be read with ``reader``."""
     if reader.schema_type != writer.schema_type:
         return [f"TYPE_CHANGED: schema type {writer.schema_type} became {reader.schema_type}"]
+    if reader.schema_type == "JSON":
+        return json_compatibility.incompatibilities(reader.model, writer.model)
     return _avro_reasons(reader.model, writer.model)
 
 

@@ -13,7 +13,7 @@ from registry.ids import SchemaId, Subject
 from registry.service import Candidate, Registry, VersionedSchema
 from registry.storage.base import StoredSchema
 
-SCHEMA_TYPES = ["AVRO"]
+SCHEMA_TYPES = ["AVRO", "JSON"]
 
 
 def json_response(content: Any) -> JSONResponse:
