@@ -16,8 +16,11 @@ class RegistryClient:
     """Register schemas and fetch them by id; ids and schemas are cached (they are immutable)."""
 
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
-        self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=self.url, timeout=timeout_s)
+        """``url`` may carry ``user:password@`` for a registry with basic auth."""
+        parsed = httpx.URL(url.rstrip("/"))
+        auth = (parsed.username, parsed.password) if parsed.username else None
+        self.url = str(parsed.copy_with(username=None, password=None))  # never logged with secrets
+        self._http = httpx.Client(base_url=self.url, timeout=timeout_s, auth=auth)
         self._ids: dict[tuple[str, str], int] = {}
         self._schemas: dict[int, str] = {}
 

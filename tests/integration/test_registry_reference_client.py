@@ -16,8 +16,10 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerialize
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from producers.errors import RegistryRequestError
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
+from producers.registry_client import RegistryClient
 from registry.api.auth import hash_password
 from schemas.loader import load
 from tests.integration.registry_cluster import Cluster
@@ -114,6 +116,13 @@ def test_reference_client_with_basic_auth(tmp_path: Path) -> None:
         with SchemaRegistryClient(wrong) as intruder, pytest.raises(SchemaRegistryError) as e:
             intruder.get_subjects()
         assert e.value.http_status_code == 401
+        # Tide's own clients take the credentials from the URL (TIDE_REGISTRY__URL)
+        with RegistryClient(server.url.replace("http://", "http://alice:wonderland@")) as ours:
+            assert ours.url == server.url  # the password never reaches logs and messages
+            assert ours.register("s-value", ADDRESS)[0] == schema_id
+        with RegistryClient(server.url) as anonymous, pytest.raises(RegistryRequestError) as no:
+            anonymous.register("s-value", ADDRESS)
+        assert "401" in str(no.value)
     finally:
         server.stop()
 
