@@ -1,4 +1,4 @@
-"""`tide schema ...` against the real registry: sync, check with reasons, register, show."""
+"""`tide schema ...` against the real registry: sync, check with reasons, register, show, diff."""
 
 from __future__ import annotations
 
@@ -45,3 +45,40 @@ def test_check_register_show(tmp_path: Path, registry_url: str) -> None:
     shown = json.loads(tide(tmp_path, registry_url, "show", subject, "-o", "json").stdout)
     assert shown["version"] == 2
     assert "channel" in shown["schema"]
+
+
+def test_diff_between_versions(tmp_path: Path, registry_url: str) -> None:
+    subject = "cli-diff-value"
+    v1 = {"type": "record", "name": "Order", "fields": [
+        {"name": "id", "type": "string"}, {"name": "qty", "type": "int"},
+        {"name": "note", "type": ["null", "string"], "default": None}]}  # fmt: skip
+    v2 = {"type": "record", "name": "Order", "fields": [
+        {"name": "id", "type": "string"}, {"name": "qty", "type": "long"},
+        {"name": "channel", "type": "string", "default": "web"}]}  # fmt: skip
+    for i, schema in enumerate([v1, v2], 1):
+        path = tmp_path / f"v{i}.avsc"
+        path.write_text(json.dumps(schema))
+        assert tide(tmp_path, registry_url, "register", subject, str(path)).returncode == 0
+
+    text = tide(tmp_path, registry_url, "diff", subject, "1", "latest")
+    assert text.returncode == 0, text.stderr
+    assert "qty  type changed: int -> long" in text.stdout
+    assert "channel  field added (with default)" in text.stdout
+    assert "note  field removed (with default)" in text.stdout
+    assert "backward (v2 reads v1 data): compatible" in text.stdout
+    assert "forward (v1 reads v2 data): INCOMPATIBLE" in text.stdout
+
+    found = json.loads(tide(tmp_path, registry_url, "diff", subject, "1", "2", "-o", "json").stdout)
+    assert (found["from"], found["to"]) == (1, 2)
+    assert {(c["path"], c["kind"]) for c in found["changes"]} == {
+        ("qty", "type changed"), ("channel", "field added (with default)"),
+        ("note", "field removed (with default)"),
+    }  # fmt: skip
+    assert found["backward"] == {"compatible": True, "messages": []}
+    assert found["forward"]["compatible"] is False and found["forward"]["messages"]
+
+    same = tide(tmp_path, registry_url, "diff", subject, "--", "2", "-1")
+    assert "no differences" in same.stdout
+    missing = tide(tmp_path, registry_url, "diff", subject, "1", "7")
+    assert missing.returncode != 0
+    assert "Version 7 not found" in missing.stderr

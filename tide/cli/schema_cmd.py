@@ -1,7 +1,8 @@
-"""`tide schema ...`: register and list schema versions."""
+"""`tide schema ...`: register, check, list, show and diff schema versions."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ from producers.registry_client import RegistryClient
 from tide.cli.context import settings
 from tide.cli.output import OutputFormat, console, emit_object, emit_table
 from tide.errors import TideError
+from tide.ops import schema_diff
 from tide.ops.schemas import sync_schemas
 
 app = typer.Typer(help="Register, check and list schema versions.", no_args_is_help=True)
@@ -73,3 +75,42 @@ def show(
         return
     console.print(f"{found['subject']} version {found['version']} id {found['id']}")
     console.print_json(found["schema"])
+
+
+@app.command()
+def diff(subject: str, v1: str, v2: str, output: OutputFormat = OUTPUT) -> None:
+    """What changed from version V1 to V2 of SUBJECT, and whether each reads the other's data."""
+    with RegistryClient(settings().registry.url) as client:
+        old, new = client.version(subject, v1), client.version(subject, v2)
+    schema_type = str(new.get("schemaType", "AVRO"))
+    changes = schema_diff.diff(json.loads(old["schema"]), json.loads(new["schema"]), schema_type)
+    backward, forward = schema_diff.verdicts(old["schema"], new["schema"], schema_type)
+    if output is OutputFormat.json:
+        emit_object({
+            "subject": subject, "from": old["version"], "to": new["version"],
+            "changes": [c.to_json() for c in changes],
+            "backward": {"compatible": backward.compatible, "messages": backward.messages},
+            "forward": {"compatible": forward.compatible, "messages": forward.messages},
+        }, output)  # fmt: skip
+        return
+    console.print(f"{subject}: version {old['version']} (id {old['id']}) -> "
+                  f"version {new['version']} (id {new['id']})", highlight=False)  # fmt: skip
+    for change in changes:
+        detail = "" if change.old is None and change.new is None else (
+            f": {_show(change.old)} -> {_show(change.new)}"
+        )  # fmt: skip
+        console.print(f"  {change.path}  {change.kind}{detail}", highlight=False)
+    if not changes:
+        console.print("  no differences")
+    for name, what, verdict in (
+        ("backward", f"v{new['version']} reads v{old['version']} data", backward),
+        ("forward", f"v{old['version']} reads v{new['version']} data", forward),
+    ):
+        state = {True: "compatible", False: "INCOMPATIBLE", None: "not checked"}[verdict.compatible]
+        console.print(f"{name} ({what}): {state}", highlight=False)
+        for message in verdict.messages:
+            console.print(f"  {message}", highlight=False)
+
+
+def _show(value: object) -> str:
+    return "-" if value is None else json.dumps(value) if not isinstance(value, str) else value
