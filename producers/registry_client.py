@@ -24,11 +24,12 @@ class RegistryClient:
         self._ids: dict[tuple[str, str], int] = {}
         self._schemas: dict[int, str] = {}
 
-    def register(self, subject: str, schema_str: str) -> tuple[int, int]:
+    def register(self, subject: str, schema_str: str, schema_type: str = "AVRO") -> tuple[int, int]:
         """Register (or find) ``schema_str`` under ``subject``: returns (schema id, version)."""
-        body = self._call("POST", f"/subjects/{subject}/versions", {"schema": schema_str})
+        payload = _schema_payload(schema_str, schema_type)
+        body = self._call("POST", f"/subjects/{subject}/versions", payload)
         schema_id = int(body["id"])
-        found = self._call("POST", f"/subjects/{subject}", {"schema": schema_str})
+        found = self._call("POST", f"/subjects/{subject}", payload)
         self._ids[(subject, schema_str)] = schema_id
         return schema_id, int(found["version"])
 
@@ -46,12 +47,12 @@ class RegistryClient:
             self._schemas[schema_id] = str(body["schema"])
         return self._schemas[schema_id]
 
-    def check(self, subject: str, schema_str: str) -> list[str]:
+    def check(self, subject: str, schema_str: str, schema_type: str = "AVRO") -> list[str]:
         """Why ``schema_str`` would be refused under ``subject`` (empty: compatible)."""
         body = self._call(
             "POST",
             f"/compatibility/subjects/{subject}/versions?verbose=true",
-            {"schema": schema_str},
+            _schema_payload(schema_str, schema_type),
         )
         return [] if body.get("is_compatible") else [str(m) for m in body.get("messages", [])]
 
@@ -84,6 +85,13 @@ class RegistryClient:
         if response.status_code >= 400:
             raise RegistryRequestError(_error_text(response, method, path))
         return response.json()
+
+
+def _schema_payload(schema_str: str, schema_type: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {"schema": schema_str}
+    if schema_type.upper() != "AVRO":
+        payload["schemaType"] = schema_type.upper()
+    return payload
 
 
 def _error_text(response: httpx.Response, method: str, path: str) -> str:

@@ -82,3 +82,25 @@ def test_diff_between_versions(tmp_path: Path, registry_url: str) -> None:
     missing = tide(tmp_path, registry_url, "diff", subject, "1", "7")
     assert missing.returncode != 0
     assert "Version 7 not found" in missing.stderr
+
+
+def test_json_schema_register_check_and_diff(tmp_path: Path, registry_url: str) -> None:
+    subject = "cli-json-value"
+    v1 = {"type": "object", "properties": {"page": {"type": "string"}}, "required": ["page"]}
+    first = tmp_path / "click.json"  # .json: registered as JSON Schema
+    first.write_text(json.dumps(v1))
+    done = tide(tmp_path, registry_url, "register", subject, str(first), "-o", "json")
+    assert done.returncode == 0, done.stderr
+    stricter = tmp_path / "stricter.json"
+    stricter.write_text(json.dumps({**v1, "required": ["page", "n"]}))
+    refused = tide(tmp_path, registry_url, "check", subject, str(stricter), "-o", "json")
+    assert refused.returncode == 1
+    assert "REQUIRED_ATTRIBUTE_ADDED" in " ".join(json.loads(refused.stdout)["messages"])
+    as_avro = tide(tmp_path, registry_url, "register", subject, str(first), "--type", "avro")
+    assert as_avro.returncode == 1 and "invalid Avro" in as_avro.stderr
+    looser = tmp_path / "looser.json"
+    looser.write_text(json.dumps({**v1, "required": []}))
+    assert tide(tmp_path, registry_url, "register", subject, str(looser)).returncode == 0
+    found = json.loads(tide(tmp_path, registry_url, "diff", subject, "1", "2", "-o", "json").stdout)
+    assert {(c["path"], c["kind"]) for c in found["changes"]} == {("#/required", "changed")}
+    assert found["backward"]["compatible"] is True

@@ -16,6 +16,9 @@ from tide.ops.schemas import sync_schemas
 
 app = typer.Typer(help="Register, check and list schema versions.", no_args_is_help=True)
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
+TYPE = typer.Option(
+    None, "--type", "-t", help="AVRO or JSON (default: JSON for a .json file, else AVRO)."
+)
 
 
 @app.command()
@@ -27,10 +30,12 @@ def sync(output: OutputFormat = OUTPUT) -> None:
 
 
 @app.command()
-def register(subject: str, file: Path, output: OutputFormat = OUTPUT) -> None:
-    """Register the Avro schema in FILE under SUBJECT."""
+def register(
+    subject: str, file: Path, output: OutputFormat = OUTPUT, schema_type: str | None = TYPE
+) -> None:
+    """Register the schema in FILE (Avro or JSON Schema) under SUBJECT."""
     with RegistryClient(settings().registry.url) as client:
-        schema_id, version = client.register(subject, _read(file))
+        schema_id, version = client.register(subject, _read(file), _type(file, schema_type))
     emit_table(["subject", "version", "id"], [(subject, version, schema_id)], output)
 
 
@@ -41,6 +46,14 @@ def list_subjects(output: OutputFormat = OUTPUT) -> None:
         emit_table(["subject"], [(s,) for s in client.subjects()], output)
 
 
+def _type(file: Path, given: str | None) -> str:
+    if given is None:
+        return "JSON" if file.suffix.lower() == ".json" else "AVRO"
+    if given.upper() not in ("AVRO", "JSON"):
+        raise TideError(f"unknown schema type {given!r}: use AVRO or JSON")
+    return given.upper()
+
+
 def _read(file: Path) -> str:
     try:
         return file.read_text()
@@ -49,10 +62,12 @@ def _read(file: Path) -> str:
 
 
 @app.command()
-def check(subject: str, file: Path, output: OutputFormat = OUTPUT) -> None:
+def check(
+    subject: str, file: Path, output: OutputFormat = OUTPUT, schema_type: str | None = TYPE
+) -> None:
     """Would FILE be accepted as the next version of SUBJECT? Prints the reasons if not."""
     with RegistryClient(settings().registry.url) as client:
-        reasons = client.check(subject, _read(file))
+        reasons = client.check(subject, _read(file), _type(file, schema_type))
     if output is OutputFormat.json:
         emit_object({"subject": subject, "is_compatible": not reasons, "messages": reasons}, output)
     elif not reasons:
