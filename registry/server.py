@@ -45,6 +45,7 @@ def serve(
             kafka.topic,
             kafka.advertised_url,
             lease_s=kafka.lease_s,
+            heartbeat_s=min(0.5, kafka.lease_s / 4),  # several heartbeats fit in a lease
             replication_factor=kafka.replication_factor,
         )
         app = create_app(Registry(store), replica=store, users=users)
