@@ -34,6 +34,7 @@ check: install ## lint, format check, type check
 bench: install ## throughput figures, each with a baseline from the same run
 	$(PY) -m bench.produce
 	$(PY) -m bench.land
+	$(PY) -m bench.registry
 
 clean:
 	rm -rf $(VENV) .tide

@@ -153,7 +153,7 @@ class Registry:
         return VersionedSchema(subject, found.version, stored, found.state)
 
     def schema_by_id(self, schema_id: SchemaId) -> StoredSchema:
-        stored = self._store.schema(schema_id)
+        stored = self._store.schema(schema_id) if 1 <= schema_id < 2**31 else None
         if stored is None:
             raise SchemaNotFoundError(f"Schema {schema_id} not found")
         return stored
@@ -224,6 +224,9 @@ class Registry:
 
     def _parse(self, candidate: Candidate) -> tuple[tuple[Reference, ...], ParsedSchema]:
         """Resolve the references to concrete versions, then validate and canonicalize."""
+        if candidate.schema_type is not None and not isinstance(candidate.schema_type, str):
+            kind = candidate.schema_type
+            raise InvalidSchemaError(f"'schemaType' must be a string, got {kind!r}")
         refs = tuple(self._concrete(r) for r in references.parse(candidate.references))
         if refs and (candidate.schema_type or "AVRO").upper() != "AVRO":
             raise InvalidSchemaError("references are supported for AVRO schemas only")
