@@ -1,0 +1,50 @@
+"""The HTTP conformance tests again, on the Kafka-backed store against a real broker.
+
+The tests of ``tests/unit/registry/test_api.py`` and ``test_references_modes.py`` are imported
+here unchanged; only ``client`` differs: a registry whose store is a :class:`KafkaSchemaStore`
+on a log topic of its own. So both stores must answer every endpoint and error code alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.api.app import create_app
+from registry.service import Registry
+from registry.storage.kafka_log import KafkaSchemaStore
+from tests.integration.registry_cluster import await_value
+from tests.unit.registry.test_api import (  # noqa: F401  (collected here again)
+    test_config_endpoints,
+    test_error_codes,
+    test_incompatible_registration_and_compatibility_checks,
+    test_malformed_json_and_huge_payload_change_nothing,
+    test_metrics_count_requests,
+    test_register_lookup_and_read,
+    test_schema_usages,
+    test_soft_and_hard_deletes,
+)
+from tests.unit.registry.test_references_modes import (  # noqa: F401
+    test_global_resets_and_reading_soft_deleted_versions,
+    test_import_mode_keeps_given_ids_and_later_ids_follow,
+    test_normalize_folds_equivalent_spellings,
+    test_read_only_mode_refuses_writes_and_keeps_reads,
+    test_references_register_read_and_protect,
+    test_references_that_do_not_resolve_are_refused,
+    test_schemas_listing,
+)
+from tide.stack.broker import EmbeddedBroker
+
+
+@pytest.fixture
+def client(broker: EmbeddedBroker) -> Iterator[TestClient]:
+    topic = f"_schemas-conformance-{uuid.uuid4().hex[:8]}"
+    store = KafkaSchemaStore(broker.bootstrap_servers, topic, "http://in-process")
+    try:
+        await_value(lambda: True if store.is_primary() else None, 15, "the store to become primary")
+        yield TestClient(create_app(Registry(store), replica=store))
+    finally:
+        store.close()
