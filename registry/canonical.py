@@ -29,9 +29,23 @@ def canonical_json(text: str) -> str:
     return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
 
 
+def schema_kind(given: object) -> str:
+    """The request's ``schemaType`` (absent: AVRO), upper-cased, or 42201 naming what is wrong."""
+    if given is None:
+        return "AVRO"
+    if not isinstance(given, str):
+        raise InvalidSchemaError(f"'schemaType' must be a string, got {given!r}")
+    kind = given.upper()
+    if kind not in SUPPORTED_TYPES:
+        raise InvalidSchemaError(
+            f"unsupported schemaType {given!r} (supported: {', '.join(SUPPORTED_TYPES)})"
+        )
+    return kind
+
+
 def parse(
     text: Any,
-    schema_type: str | None = None,
+    schema_type: object = None,
     dependencies: Sequence[str] = (),
     normalize: bool = False,
 ) -> ParsedSchema:
@@ -41,11 +55,7 @@ def parse(
     on before it. ``normalize`` also folds spellings that mean the same schema
     (``{"type": "int"}`` and ``"int"``, namespaces written out or inherited, alias order).
     """
-    kind = (schema_type or "AVRO").upper()
-    if kind not in SUPPORTED_TYPES:
-        raise InvalidSchemaError(
-            f"unsupported schemaType {schema_type!r} (supported: {', '.join(SUPPORTED_TYPES)})"
-        )
+    kind = schema_kind(schema_type)
     if not isinstance(text, str) or not text.strip():
         raise InvalidSchemaError("the request has no 'schema' string")
     if kind == "JSON":

@@ -19,7 +19,7 @@ from registry.errors import (
     SubjectNotFoundError,
     VersionNotFoundError,
 )
-from registry.ids import SchemaId, Subject
+from registry.ids import INT32_END, SchemaId, Subject
 from registry.modes import Mode, read_only
 from registry.policy import Policy
 from registry.references import Reference
@@ -49,7 +49,7 @@ class Candidate:
     """A schema as a request gives it: text, type and references, to register or compare."""
 
     text: object
-    schema_type: str | None = None
+    schema_type: object = None  # as the request gave it; validated on parse
     references: object = None
     normalize: bool = False
 
@@ -153,7 +153,7 @@ class Registry:
         return VersionedSchema(subject, found.version, stored, found.state)
 
     def schema_by_id(self, schema_id: SchemaId) -> StoredSchema:
-        stored = self._store.schema(schema_id) if 1 <= schema_id < 2**31 else None
+        stored = self._store.schema(schema_id) if 1 <= schema_id < INT32_END else None
         if stored is None:
             raise SchemaNotFoundError(f"Schema {schema_id} not found")
         return stored
@@ -224,16 +224,10 @@ class Registry:
 
     def _parse(self, candidate: Candidate) -> tuple[tuple[Reference, ...], ParsedSchema]:
         """Resolve the references to concrete versions, then validate and canonicalize."""
-        if candidate.schema_type is not None and not isinstance(candidate.schema_type, str):
-            kind = candidate.schema_type
-            raise InvalidSchemaError(f"'schemaType' must be a string, got {kind!r}")
+        kind = canonical.schema_kind(candidate.schema_type)
         refs = tuple(self._concrete(r) for r in references.parse(candidate.references))
-        if refs and (candidate.schema_type or "AVRO").upper() != "AVRO":
-            raise InvalidSchemaError("references are supported for AVRO schemas only")
-        dependencies = self._dependencies(refs, set())
-        parsed = canonical.parse(
-            candidate.text, candidate.schema_type, dependencies, candidate.normalize
-        )
+        dependencies = self._dependencies(refs, set())  # refused for non-AVRO by parse
+        parsed = canonical.parse(candidate.text, kind, dependencies, candidate.normalize)
         return refs, parsed
 
     def _concrete(self, ref: Reference) -> Reference:
@@ -284,6 +278,6 @@ def _positive(what: str, value: object) -> int | None:
     if value is None:
         return None
     number = _int(what, value)
-    if not 1 <= number < 2**31:
+    if not 1 <= number < INT32_END:
         raise InvalidSchemaError(f"'{what}' must be between 1 and 2^31-1, got {number}")
     return number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from registry.errors import InvalidVersionError
+from registry.ids import INT32_END
 
 LATEST = -1
 
@@ -14,7 +15,7 @@ def parse_version(version: str | int) -> int:
         number = int(version)
     except (TypeError, ValueError) as e:
         raise _invalid(version) from e
-    if number == LATEST or 1 <= number < 2**31:
+    if number == LATEST or 1 <= number < INT32_END:
         return number
     raise _invalid(version)
 

@@ -32,8 +32,10 @@ from tests.unit.registry.test_references_modes import (  # noqa: F401
     test_import_mode_keeps_given_ids_and_later_ids_follow,
     test_normalize_folds_equivalent_spellings,
     test_read_only_mode_refuses_writes_and_keeps_reads,
+    test_references_are_refused_for_json_schema,
     test_references_register_read_and_protect,
     test_references_that_do_not_resolve_are_refused,
+    test_schema_type_must_name_a_supported_type,
     test_schemas_listing,
 )
 from tide.stack.broker import EmbeddedBroker

@@ -320,7 +320,7 @@ def client_for(database: Path) -> Iterator[TestClient]:
         store.close()
 
 
-def _seed(client: TestClient, routes: list[Endpoint]) -> None:
+def _seed(client: TestClient) -> None:
     def send(method: str, path: str, body: object = None) -> None:
         content = None if body is None else json.dumps(body)
         response = client.request(method, path, content=content, headers={"Content-Type": VND})
@@ -337,9 +337,8 @@ def _seed(client: TestClient, routes: list[Endpoint]) -> None:
     send("DELETE", "/subjects/gone-value")
     refs = [{"name": "A", "subject": "a-value", "version": 1}]
     send("POST", "/subjects/uses-a-value/versions", {"schema": USES_A, "references": refs})
-    if Endpoint("PUT", "/mode/{subject}", ("subject",), ("force",)) in routes:
-        send("PUT", "/mode/ro-value", {"mode": "READONLY"})
-        send("PUT", "/mode/import-value", {"mode": "IMPORT"})
+    send("PUT", "/mode/ro-value", {"mode": "READONLY"})
+    send("PUT", "/mode/import-value", {"mode": "IMPORT"})
 
 
 @dataclass(frozen=True)
@@ -359,7 +358,7 @@ def seeded(tmp_path: Path) -> Seeded:
     with client_for(template) as client:
         assert isinstance(client.app, FastAPI)
         routes = endpoints(client.app)
-        _seed(client, routes)
+        _seed(client)
     return Seeded(template, routes)
 
 

@@ -95,6 +95,33 @@ def test_references_that_do_not_resolve_are_refused(client: TestClient) -> None:
     assert state(client) == []
 
 
+@pytest.mark.parametrize(
+    ("schema_type", "message"),
+    [
+        (["AVRO"], "'schemaType' must be a string, got ['AVRO']"),
+        ("XML", "unsupported schemaType 'XML'"),
+    ],
+)
+def test_schema_type_must_name_a_supported_type(
+    client: TestClient, schema_type: object, message: str
+) -> None:
+    body = {"schema": A, "schemaType": schema_type}
+    status, reply = call(client, "POST", "/subjects/a/versions", body)
+    assert (status, reply["error_code"]) == (422, 42201)
+    assert message in reply["message"]
+    assert state(client) == []
+
+
+def test_references_are_refused_for_json_schema(client: TestClient) -> None:
+    call(client, "POST", "/subjects/address/versions", {"schema": ADDRESS})
+    before = state(client)
+    body = {"schema": '{"type": "object"}', "schemaType": "JSON", "references": REF}
+    status, reply = call(client, "POST", "/subjects/j/versions", body)
+    assert (status, reply["error_code"]) == (422, 42201)
+    assert "references are supported for AVRO schemas only" in reply["message"]
+    assert state(client) == before
+
+
 def test_read_only_mode_refuses_writes_and_keeps_reads(client: TestClient) -> None:
     assert call(client, "GET", "/mode") == (200, {"mode": "READWRITE"})
     call(client, "POST", "/subjects/a/versions", {"schema": A})
