@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit integration check bench clean
+.PHONY: install kafka demo test unit integration check bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,10 +13,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install Tide with its pinned dependencies
 
+kafka: ## fetch Apache Kafka 4.4.0 from Maven Central (once; skipped with a reason without java/mvn)
+	bash scripts/fetch-kafka.sh
+
 demo: install ## run the whole pipeline once on the embedded stack (about a minute)
 	$(VENV)/bin/tide demo
 
-test: install ## unit + integration tests (starts its own broker and registry)
+test: install kafka ## unit + integration tests (starts its own brokers and registry)
 	bash scripts/ensure-compose.sh
 	$(PY) -m pytest
 
