@@ -9,3 +9,7 @@ class StackError(TideError):
 
 class BrokerBinaryError(StackError):
     """The embedded broker's binary is missing or cannot be executed."""
+
+
+class KafkaUnavailableError(StackError):
+    """Apache Kafka cannot run here: no Java 17+, or its jars are not fetched (`make kafka`)."""
