@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from enum import StrEnum
 
 import typer
 
@@ -11,18 +12,32 @@ from tide.cli.output import console
 from tide.ops.schemas import sync_schemas
 from tide.ops.topics import create_pipeline_topics
 from tide.settings import KafkaSettings
-from tide.stack.local import LocalStack
+from tide.stack.local import BrokerKind, LocalStack
 from tide.stack.worker_process import WorkerProcess, worker_env
+
+
+class BrokerChoice(StrEnum):
+    tansu = "tansu"
+    kafka = "kafka"
+
+
+BROKER = typer.Option(
+    BrokerChoice.tansu,
+    "--broker",
+    help="tansu: embedded, in memory. kafka: Apache Kafka (`make kafka`), durable in the data dir.",
+)
 
 
 def up(
     worker: bool = typer.Option(True, help="Also run one stream worker."),
+    broker: BrokerChoice = BROKER,
 ) -> None:
     """Start broker and registry on the configured ports; other tide commands find them there."""
     s = settings()
-    broker_port = int(s.kafka.bootstrap_servers.rsplit(":", 1)[-1])
-    with LocalStack(s.data_dir.resolve(), broker_port, s.registry.port) as stack:
-        console.print(f"broker   {stack.bootstrap_servers}  (Tansu, in-memory)")
+    broker_port = int(s.kafka.bootstrap_servers.split(",")[0].rsplit(":", 1)[-1])
+    kind: BrokerKind = "kafka" if broker is BrokerChoice.kafka else "tansu"
+    with LocalStack(s.data_dir.resolve(), broker_port, s.registry.port, kind) as stack:
+        console.print(f"broker   {stack.bootstrap_servers}  ({stack.broker_description})")
         console.print(f"registry {stack.registry_url}")
         for r in sync_schemas(stack.registry_url):
             console.print(f"  schema {r.subject}  version {r.version}  id {r.schema_id}")
