@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +37,11 @@ from tide.stack.kafka_dist import (
 )
 from tide.stack.kafka_layout import HOST, load_or_create, node_properties, write_properties
 from tide.stack.process import ServerProcess
+
+# JIT with C1 only: on a 2-CPU machine three nodes start in ~11 s instead of ~22 s, for about a
+# third less peak throughput (one node, acks=all, 100-byte records: ~230k/s instead of ~350k/s
+# once warm). Start time is what a loopback cluster is waited on for; pass () to get C2 back.
+QUICK_START_JVM = ("-XX:TieredStopAtLevel=1",)
 
 
 def broker_ids(bootstrap_servers: str, timeout_s: float = 1.0) -> set[int] | None:
@@ -76,6 +81,7 @@ class KafkaCluster:
         heap_mb: int = 384,
         extra_config: dict[str, str] | None = None,
         node0_port: int | None = None,
+        jvm_options: Sequence[str] = QUICK_START_JVM,
     ) -> None:
         reason = kafka_unavailable_reason()
         java = java_binary()
@@ -88,6 +94,7 @@ class KafkaCluster:
         self._java = java
         self._heap_mb = heap_mb
         self._extra = dict(extra_config or {})
+        self._jvm_options = list(jvm_options)
         self._processes: list[ServerProcess | None] = [None] * nodes
 
     # ------------------------------------------------------------------ where it is
@@ -217,6 +224,7 @@ class KafkaCluster:
         return [
             self._java,
             heap,
+            *self._jvm_options,
             "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={log4j_config()}",
