@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tide.stack.kafka_dist import KAFKA_VERSION
+from tide.stack.kafka_layout import replication_config
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 
@@ -61,7 +64,7 @@ def test_three_kraft_brokers_vote_for_each_other(services: dict[str, dict[str, A
     for name in BROKERS:
         service = services[name]
         env = _env(service)
-        assert service["image"] == "apache/kafka:3.9.0"
+        assert service["image"] == f"apache/kafka:{KAFKA_VERSION}"
         assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
         voters = env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")
         assert len(voters) == 3
@@ -89,6 +92,19 @@ def test_replication_is_three_with_min_isr_two(services: dict[str, dict[str, Any
         assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
     for name in TIDE_SERVICES:
         assert _env(services[name])["TIDE_KAFKA__REPLICATION_FACTOR"] == "3", name
+
+
+def test_brokers_replicate_as_the_three_node_loopback_cluster(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """Tests on tide.stack.kafka's 3-node cluster stand for this deployment: same settings."""
+    expected = {
+        "KAFKA_" + key.upper().replace(".", "_"): value
+        for key, value in replication_config(3).items()
+    }
+    for name in BROKERS:
+        env = _env(services[name])
+        assert {key: env.get(key) for key in expected} == expected, name
 
 
 def test_tide_services_use_the_built_image_and_see_all_brokers(
