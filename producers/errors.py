@@ -18,6 +18,10 @@ class RegistryUnavailableError(ProducerError):
 class RegistryRequestError(ProducerError):
     """The schema registry refused a request (its error code and message are kept)."""
 
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
 
 class WireFormatError(ProducerError):
     """Bytes are not in the Confluent wire format (magic byte 0, 4-byte schema id, body)."""

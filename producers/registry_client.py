@@ -83,7 +83,7 @@ class RegistryClient:
         except httpx.TransportError as e:
             raise RegistryUnavailableError(f"schema registry not reachable at {self.url}") from e
         if response.status_code >= 400:
-            raise RegistryRequestError(_error_text(response, method, path))
+            raise RegistryRequestError(_error_text(response, method, path), response.status_code)
         return response.json()
 
 
