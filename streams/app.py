@@ -1,90 +1,89 @@
-"""The Faust application of the stream worker and its agents."""
+"""The worker process: a Faust app hosting the window jobs, with web views for metrics and status.
+
+Faust provides the application, its lifecycle and web server. The window jobs read their input
+in batches below Faust's per-event agent layer (Faust's consumer path caps near 14k events/s on
+these machines; see README, Benchmarks) and keep their own group membership, with cooperative
+rebalancing and checkpoints restored by each partition's new owner — Faust's eager rebalance
+revokes every partition of every member, and its changelog is not atomic with its offsets.
+"""
 
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import faust
+import mode
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from producers.deserializer import AvroDeserializer
-from producers.registry_client import RegistryClient
-from producers.serializer import AvroSerializer
-from schemas.loader import load
-from streams.clicks_per_minute import ClicksPerMinute
+from streams import metrics
 from streams.config import WorkerConfig
+from streams.runner.supervisor import JobSupervisor
 
 log = logging.getLogger(__name__)
 
 
-def create_app(config: WorkerConfig) -> faust.App:
-    """A Faust app counting clicks per page per event-time window (at-least-once)."""
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def create_app(config: WorkerConfig) -> tuple[faust.App, list[JobSupervisor]]:
+    """The Faust app of a worker and the supervisors of its jobs (started with the app)."""
+    runner = config.runner
+    streams_dir = runner.data_dir / "streams"
+    streams_dir.mkdir(parents=True, exist_ok=True)  # Faust creates its datadir without parents
+    port = config.web_port or _free_port(config.web_host)
     app = faust.App(
         config.app_id,
-        broker=f"kafka://{config.bootstrap_servers}",
-        value_serializer="raw",
-        key_serializer="raw",
+        broker=f"kafka://{runner.bootstrap_servers}",
         store="memory://",
-        datadir=str(config.data_dir / "streams"),
-        topic_partitions=config.partitions,
-        consumer_auto_offset_reset="earliest",
-        producer_acks=-1,
-        # Short group timeouts: a crashed worker's partitions move within seconds.
-        broker_session_timeout=config.session_timeout_s,
-        broker_heartbeat_interval=config.session_timeout_s / 4,
-        broker_rebalance_timeout=config.session_timeout_s * 2,
-        web_enabled=config.web_port > 0,
-        web_port=config.web_port or 6066,
-        web_host="127.0.0.1",
+        datadir=str(streams_dir),
+        web_enabled=True,
+        web_host=config.web_host,
+        web_port=port,
+        web_bind=config.web_host,
+        # Faust's own group (it needs one topic: its assignor's) only hosts per-event agents;
+        # short timeouts so that a killed worker's Faust membership moves within seconds.
+        broker_session_timeout=config.runner.session_timeout_s,
+        broker_heartbeat_interval=config.runner.session_timeout_s / 4,
+        broker_rebalance_timeout=config.runner.session_timeout_s * 2,
     )
-    registry = RegistryClient(config.registry_url)
-    contract = load(config.output_topic)
-    logic = ClicksPerMinute(
-        AvroDeserializer(registry),
-        AvroSerializer(registry, contract.subject, contract.schema_str),
-        config.window_s,
-        config.lateness_s,
-        config.idle_close_s,
-    )
-    source = app.topic(config.source_topic, value_serializer="raw", key_serializer="raw")
-    output = app.topic(config.output_topic, value_serializer="raw", key_serializer="raw")
-    late = app.topic(config.late_topic, value_serializer="raw", key_serializer="raw")
+    supervisors = [JobSupervisor(job, runner) for job in config.jobs]
 
-    async def send(key: str, value: bytes) -> None:
-        await output.send(key=key.encode(), value=value)
+    @app.page("/metrics")
+    async def metrics_view(web: Any, request: Any) -> Any:
+        return web.bytes(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
-    @app.agent(source, name="clicks-per-minute")
-    async def count_clicks(stream: Any) -> None:
-        async for event in stream.events():
-            partition = event.message.partition
-            if not await logic.on_click(partition, event.value, send):
-                await late.send(
-                    key=event.key,
-                    value=event.value,
-                    headers={
-                        "tide.reason": b"window closed",
-                        "tide.partition": str(partition).encode(),
-                    },
-                )
+    @app.page("/jobs")
+    async def jobs_view(web: Any, request: Any) -> Any:
+        return web.json([s.status() for s in supervisors])
 
-    @app.timer(1.0)
-    async def close_idle_windows() -> None:
-        await logic.close_idle(send)
+    @app.service
+    class JobHost(mode.Service):
+        """Stops the jobs with the app (they start before it: Faust's own group join waits)."""
 
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust types its signals loosely
-    async def on_revoked(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        revoked: set[Any] = args[0] if args else kwargs.get("revoked", set())
-        logic.revoke({tp.partition for tp in revoked if tp.topic == config.source_topic})
+        async def on_stop(self) -> None:
+            for supervisor in supervisors:
+                await self.loop.run_in_executor(None, supervisor.shutdown)
 
-    return app
+    return app, supervisors
 
 
 def run_worker(config: WorkerConfig, loglevel: str = "INFO") -> None:
     """Run the worker until SIGINT/SIGTERM (blocking)."""
-    app = create_app(config)
+    app, supervisors = create_app(config)
+    for supervisor in supervisors:
+        supervisor.start()
     log.info(
         "worker starting",
-        extra={"broker": config.bootstrap_servers, "source": config.source_topic},
+        extra={
+            "jobs": ",".join(j.name for j in config.jobs),
+            "metrics": f"http://{config.web_host}:{app.conf.web_port}/metrics",
+        },
     )
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True, override_logging=False)
     worker.execute_from_commandline()

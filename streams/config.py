@@ -1,25 +1,19 @@
-"""Frozen settings of a stream worker."""
+"""Frozen settings of a stream worker process."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+
+from streams.jobs.base import WindowJob
+from streams.runner.settings import RunnerSettings
 
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    """Where the worker reads and writes, and how its windows behave."""
+    """The jobs a worker runs, how their runners behave, and where its web views listen."""
 
-    bootstrap_servers: str
-    registry_url: str
-    data_dir: Path
-    app_id: str = "tide-streams"
-    source_topic: str = "clicks"
-    output_topic: str = "clicks_per_minute"
-    late_topic: str = "clicks.late"
-    partitions: int = 4
-    window_s: int = 60
-    lateness_s: int = 10
-    idle_close_s: float = 10.0
-    web_port: int = 0
-    session_timeout_s: float = 6.0
+    jobs: tuple[WindowJob, ...]
+    runner: RunnerSettings
+    app_id: str = "tide-worker"
+    web_host: str = "127.0.0.1"
+    web_port: int = 0  # 0: a free port, printed at start

@@ -83,20 +83,38 @@ class LakeSettings(BaseModel):
 
 
 class StreamSettings(BaseModel):
-    """Event-time windowing of the stream worker."""
+    """Event-time windowing of the stream worker (defaults of the jobs it runs)."""
 
     model_config = ConfigDict(frozen=True)
 
     window_seconds: int = Field(60, ge=1, description="Tumbling window size.")
     lateness_seconds: int = Field(
-        10, ge=0, description="A window closes when the watermark passes its end plus this."
+        10, ge=0, description="A window fires when the watermark passes its end plus this."
     )
-    idle_close_seconds: float = Field(
+    out_of_orderness_seconds: int = Field(
+        0, ge=0, description="A partition's watermark is its newest event time minus this."
+    )
+    idle_timeout_seconds: float = Field(
         10.0,
         gt=0,
-        description="A partition idle this long (wall clock) closes all its open windows.",
+        description="A partition caught up and silent this long is idle: it stops holding "
+        "back the watermark (and when every partition is idle, the last windows fire).",
     )
-    web_port: int = Field(0, ge=0, description="Faust web port of the worker; 0 picks a free one.")
+    max_skew_seconds: int = Field(
+        3600,
+        ge=1,
+        description="An event time further ahead of the wall clock than this is a dead letter.",
+    )
+    checkpoint_interval_seconds: float = Field(
+        2.0, gt=0, description="How often state and source offsets are checkpointed together."
+    )
+    jobs: list[str] = Field(
+        default_factory=list, description="Jobs `tide worker` runs; empty: every known job."
+    )
+    jobs_file: Path | None = Field(None, description="A TOML file of more window jobs.")
+    web_port: int = Field(
+        0, ge=0, le=65535, description="Worker's web port (/metrics, /jobs); 0 picks a free one."
+    )
 
 
 class ProducerSettings(BaseModel):

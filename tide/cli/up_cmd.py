@@ -44,8 +44,12 @@ def up(
         create_pipeline_topics(KafkaSettings(bootstrap_servers=stack.bootstrap_servers))
         process = None
         if worker:
-            env = worker_env(stack.bootstrap_servers, stack.registry_url, s.data_dir.resolve(),
-                             s.streams.idle_close_seconds)  # fmt: skip
+            env = worker_env(
+                stack.bootstrap_servers,
+                stack.registry_url,
+                s.data_dir.resolve(),
+                s.streams.idle_timeout_seconds,
+            )
             process = WorkerProcess(env, s.data_dir.resolve() / "logs" / "worker.log")
             process.start()
             console.print(f"worker   running (log: {process.log_path})")

@@ -1,30 +1,48 @@
-"""`tide worker`: run a stream worker (N of them share the partitions)."""
+"""`tide worker`: run window jobs (N workers share each job's partitions)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from producers.topics import partitions_of
+import typer
+
 from streams.app import run_worker
-from streams.config import WorkerConfig
 from tide import logs
 from tide.cli.context import settings
+from tide.cli.output import OutputFormat, emit_table
+from tide.ops.streams import known_jobs, worker_config
+
+JOB = typer.Option([], "--job", "-j", help="Job to run (repeatable); default: every known job.")
+JOBS_FILE = typer.Option(None, "--jobs-file", help="TOML file of more window jobs.")
+LIST_JOBS = typer.Option(False, "--list-jobs", help="Show the jobs and exit.")
+OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
 
 
-def worker() -> None:
-    """Count clicks per page per event-time minute until Ctrl-C."""
+def worker(
+    job: list[str] = JOB,
+    jobs_file: Path | None = JOBS_FILE,
+    list_jobs: bool = LIST_JOBS,
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Run event-time window jobs until Ctrl-C; `--list-jobs` shows what can run."""
     s = settings()
-    partitions_of(s.kafka.bootstrap_servers, "clicks")  # a readable error if absent
+    if list_jobs:
+        columns = ["job", "source", "key", "window_s", "lateness_s", "aggregations", "output"]
+        rows = [
+            [
+                j.name,
+                j.source,
+                j.key_path,
+                j.timing.size_ms / 1000,
+                j.timing.lateness_ms / 1000,
+                ", ".join(f"{a.name}={a.kind}({a.path or ''})" for a in j.aggregations),
+                j.output_topic,
+            ]
+            for j in known_jobs(s, jobs_file).values()
+        ]
+        emit_table(columns, rows, output, title="window jobs")
+        return
+    config = worker_config(s, job, jobs_file)
     logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))
-    run_worker(
-        WorkerConfig(
-            bootstrap_servers=s.kafka.bootstrap_servers,
-            registry_url=s.registry.url,
-            data_dir=s.data_dir,
-            partitions=s.kafka.partitions,
-            window_s=s.streams.window_seconds,
-            lateness_s=s.streams.lateness_seconds,
-            idle_close_s=s.streams.idle_close_seconds,
-            web_port=s.streams.web_port,
-        )
-    )
+    run_worker(config)

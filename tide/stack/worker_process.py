@@ -4,34 +4,50 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tide.stack.process import ServerProcess
 
 
 def worker_env(
-    bootstrap_servers: str, registry_url: str, data_dir: Path, idle_close_s: float
+    bootstrap_servers: str,
+    registry_url: str,
+    data_dir: Path,
+    idle_timeout_s: float,
+    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     return {
         **os.environ,
         "TIDE_KAFKA__BOOTSTRAP_SERVERS": bootstrap_servers,
         "TIDE_REGISTRY__URL": registry_url,
         "TIDE_DATA_DIR": str(data_dir),
-        "TIDE_STREAMS__IDLE_CLOSE_SECONDS": str(idle_close_s),
+        "TIDE_STREAMS__IDLE_TIMEOUT_SECONDS": str(idle_timeout_s),
         "TIDE_LOG_LEVEL": "INFO",
+        **(extra or {}),
     }
 
 
 class WorkerProcess:
-    """One stream worker; it is 'ready' once its log says it started."""
+    """One stream worker (`args` are `tide worker`'s, e.g. ``["--job", "clicks_per_minute"]``).
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self._process = ServerProcess(
-            "worker", [sys.executable, "-m", "tide", "worker"], log_path, env
-        )
+    It is ready once it logged that it started; every start after the first (a restart after
+    ``kill``) writes a log of its own next to the first (``worker.2.log``, ...).
+    """
+
+    def __init__(self, env: dict[str, str], log_path: Path, args: Sequence[str] = ()) -> None:
+        self._env = env
+        self._argv = [sys.executable, "-m", "tide", "worker", *args]
+        self._first_log = log_path
         self.log_path = log_path
+        self.starts = 0
+        self._process: ServerProcess | None = None
 
     def start(self, timeout_s: float = 60.0) -> None:
+        self.starts += 1
+        if self.starts > 1:
+            self.log_path = self._first_log.with_suffix(f".{self.starts}{self._first_log.suffix}")
+        self._process = ServerProcess("worker", self._argv, self.log_path, self._env)
         self._process.start(self._started, timeout_s)
 
     def _started(self) -> bool:
@@ -40,8 +56,14 @@ class WorkerProcess:
         except OSError:
             return False
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
+
     def stop(self) -> None:
-        self._process.stop(timeout_s=20.0)
+        if self._process is not None:
+            self._process.stop(timeout_s=30.0)
 
     def kill(self) -> None:
-        self._process.kill()
+        if self._process is not None:
+            self._process.kill()
