@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import typer
 
 from tide.cli.context import settings
 from tide.cli.output import OutputFormat, console, emit_table
 from tide.demo import queries
 from tide.demo.runner import DemoPlan, run_demo
+
+
+def _show(sql: str, table: pa.Table) -> None:
+    console.print(f'\n[bold]tide sql[/bold] "{" ".join(sql.split())}"')
+    emit_table(
+        table.column_names, [tuple(r.values()) for r in table.to_pylist()], OutputFormat.text
+    )
 
 
 def demo(
@@ -17,14 +25,11 @@ def demo(
 ) -> None:
     """Broker + registry + worker + land job + SQL, about a minute, then everything stops."""
     outcome = run_demo(settings(), DemoPlan(clicks, orders, duration), console)
-    console.print(f'\n[bold]tide sql[/bold] "{" ".join(queries.TOP_PAGES_PER_MINUTE.split())}"')
-    top = outcome.top_pages
-    emit_table(top.column_names, [tuple(r.values()) for r in top.to_pylist()], OutputFormat.text)
-    console.print(f'\n[bold]tide sql[/bold] "{" ".join(queries.ORDERS_PER_REGION.split())}"')
-    regions = outcome.orders_per_region
-    rows = [tuple(r.values()) for r in regions.to_pylist()]
-    emit_table(regions.column_names, rows, OutputFormat.text)
+    _show(queries.TOP_PAGES_PER_MINUTE, outcome.top_pages)
+    _show(queries.REVENUE_PER_MINUTE, outcome.revenue)
     console.print(
         f"\nclicks produced {outcome.clicks_produced} · counted in windows "
-        f"{outcome.clicks_in_windows} · landed in the lake {outcome.clicks_landed}"
+        f"{outcome.clicks_in_windows} · landed in the lake {outcome.clicks_landed}\n"
+        f"payments in revenue windows {outcome.payments_in_windows} · "
+        f"paid orders in the lake {outcome.payments_landed}"
     )

@@ -5,10 +5,8 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import pyarrow as pa
 from rich.console import Console
@@ -17,6 +15,7 @@ from rich.progress import Progress
 from producers.deserializer import AvroDeserializer
 from producers.registry_client import RegistryClient
 from tide.demo import queries
+from tide.demo.printer import WindowPrinter, clicks_line, revenue_line
 from tide.demo.window_watch import WindowWatch
 from tide.errors import TideError
 from tide.ops.lake import land_topic, query_engine
@@ -27,6 +26,8 @@ from tide.settings import KafkaSettings, RegistrySettings, StreamSettings, TideS
 from tide.stack.local import LocalStack
 from tide.stack.worker_process import WorkerProcess, worker_env
 
+JOBS = ("clicks_per_minute", "revenue_per_region", "distinct_users_per_page")
+
 
 @dataclass(frozen=True)
 class DemoPlan:
@@ -34,7 +35,7 @@ class DemoPlan:
     orders: int = 5_000
     duration_s: float = 30.0
     event_span_s: float = 300.0
-    idle_close_s: float = 3.0
+    idle_timeout_s: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,10 @@ class DemoOutcome:
     clicks_produced: int
     clicks_in_windows: int
     clicks_landed: int
+    payments_in_windows: int
+    payments_landed: int
     top_pages: pa.Table
-    orders_per_region: pa.Table
+    revenue: pa.Table
 
 
 def run_demo(base: TideSettings, plan: DemoPlan, console: Console) -> DemoOutcome:
@@ -56,102 +59,157 @@ def run_demo(base: TideSettings, plan: DemoPlan, console: Console) -> DemoOutcom
             data_dir=demo_dir,
             kafka=KafkaSettings(bootstrap_servers=stack.bootstrap_servers),
             registry=RegistrySettings(url=stack.registry_url),
-            streams=StreamSettings(idle_close_seconds=plan.idle_close_s),
+            streams=StreamSettings(idle_timeout_seconds=plan.idle_timeout_s),
         )
         for r in sync_schemas(settings.registry.url):
             console.print(f"  schema {r.subject}  version {r.version}  id {r.schema_id}")
         create_pipeline_topics(settings.kafka)
         worker = WorkerProcess(
-            worker_env(stack.bootstrap_servers, stack.registry_url, demo_dir, plan.idle_close_s),
+            worker_env(stack.bootstrap_servers, stack.registry_url, demo_dir, plan.idle_timeout_s),
             demo_dir / "logs" / "worker.log",
+            [arg for job in JOBS for arg in ("--job", job)],
         )
         worker.start()
-        console.print(f"[green]✓[/green] stream worker started (log: {worker.log_path})")
+        console.print(
+            f"[green]✓[/green] stream worker running {', '.join(JOBS)} (log: {worker.log_path})"
+        )
         try:
-            windowed = _produce_and_watch(settings, plan, console)
+            return _run(settings, plan, console)
         finally:
             worker.stop()
-        return _land_and_query(settings, plan, windowed, console)
 
 
-def _produce_and_watch(settings: TideSettings, plan: DemoPlan, console: Console) -> int:
-    """Produce clicks (and orders) while printing window results; returns clicks windowed."""
+def _run(settings: TideSettings, plan: DemoPlan, console: Console) -> DemoOutcome:
+    registry = RegistryClient(settings.registry.url)
+    decoder = AvroDeserializer(registry)
+    bs = settings.kafka.bootstrap_servers
+    clicks = _Watch(
+        WindowWatch(bs, "clicks_per_minute", decoder), WindowPrinter(console, "clicks", clicks_line)
+    )
+    try:
+        revenue = _Watch(
+            WindowWatch(bs, "revenue_per_region", decoder),
+            WindowPrinter(console, "revenue", revenue_line),
+        )
+    except BaseException:
+        clicks.watch.close()
+        raise
+    try:
+        _produce(settings, plan, console, [clicks, revenue])
+        _until(
+            lambda: clicks.watch.total("clicks") >= plan.clicks,
+            [clicks, revenue],
+            90,
+            f"window results account for {{}} of {plan.clicks} clicks",
+            lambda: clicks.watch.total("clicks"),
+        )
+        console.print(
+            f"[green]✓[/green] {len(clicks.watch.finals)} window results cover all "
+            f"{plan.clicks} clicks, one per page and minute"
+        )
+        landed = land_topic(settings, "orders")
+        console.print(
+            f"[green]✓[/green] landed {landed.rows} rows of orders in lake table "
+            f"{landed.table} ({landed.commits} commit(s))"
+        )
+        engine = query_engine(settings)
+        paid = int(engine.query(queries.PAID_ORDERS).column(0)[0].as_py())
+        _until(
+            lambda: revenue.watch.total("payments") >= paid,
+            [clicks, revenue],
+            60,
+            f"revenue windows account for {{}} of {paid} payments",
+            lambda: revenue.watch.total("payments"),
+        )
+        cents = revenue.watch.total("revenue_cents")
+        console.print(
+            f"[green]✓[/green] revenue windows account for all {paid} payments "
+            f"({cents / 100:,.2f} EUR), as the lake's orders table does"
+        )
+        return _land_and_query(settings, plan, clicks.watch, revenue.watch, console)
+    finally:
+        clicks.watch.close()
+        revenue.watch.close()
+        registry.close()
+
+
+@dataclass
+class _Watch:
+    watch: WindowWatch
+    printer: WindowPrinter
+
+    def poll(self) -> None:
+        self.printer.add(self.watch.poll(0.2))
+
+
+def _produce(
+    settings: TideSettings, plan: DemoPlan, console: Console, watches: list[_Watch]
+) -> None:
     failure: list[BaseException] = []
 
     def produce_all() -> None:
         try:
-            with Progress(console=console) as bar:
+            with Progress(console=console, transient=True) as bar:
                 task = bar.add_task("producing clicks", total=plan.clicks)
-                generate(settings, "clicks", plan.clicks, plan.clicks / plan.duration_s,
-                         plan.event_span_s, None, lambda n: bar.advance(task, n))  # fmt: skip
+                generate(
+                    settings,
+                    "clicks",
+                    plan.clicks,
+                    plan.clicks / plan.duration_s,
+                    plan.event_span_s,
+                    None,
+                    lambda n: bar.advance(task, n),
+                )
                 task = bar.add_task("producing orders", total=plan.orders)
-                generate(settings, "orders", plan.orders, 0.0, plan.event_span_s, None,
-                         lambda n: bar.advance(task, n))  # fmt: skip
+                generate(
+                    settings,
+                    "orders",
+                    plan.orders,
+                    0.0,
+                    plan.event_span_s,
+                    None,
+                    lambda n: bar.advance(task, n),
+                )
         except BaseException as e:
             failure.append(e)
 
     producer = threading.Thread(target=produce_all, name="demo-producer")
     producer.start()
-    registry = RegistryClient(settings.registry.url)
-    watch = WindowWatch(settings.kafka.bootstrap_servers, "clicks_per_minute",
-                        AvroDeserializer(registry))  # fmt: skip
-    deadline = time.monotonic() + plan.duration_s + 90
-    printer = _WindowPrinter(console)
-    try:
-        while watch.tally.total < plan.clicks and time.monotonic() < deadline:
-            printer.add(watch.poll())
-            if failure:
-                raise failure[0]
-        printer.flush()
-    finally:
-        producer.join()
-        watch.close()
-        registry.close()
+    while producer.is_alive():
+        for w in watches:
+            w.poll()
+    producer.join()
     if failure:
         raise failure[0]
-    if watch.tally.total != plan.clicks:
-        raise TideError(
-            f"window results account for {watch.tally.total} of {plan.clicks} clicks "
-            f"(see the worker log under {settings.data_dir / 'logs'})"
-        )
-    console.print(
-        f"[green]✓[/green] {watch.tally.results} window results cover all "
-        f"{watch.tally.total} clicks"
-    )
-    return watch.tally.total
+    console.print(f"[green]✓[/green] produced {plan.clicks} clicks and {plan.orders} order events")
 
 
-class _WindowPrinter:
-    """One line per closed window of a source partition, printed once all its results are in."""
-
-    def __init__(self, console: Console) -> None:
-        self._console = console
-        self._open: dict[tuple[datetime, int, str], list[dict[str, Any]]] = defaultdict(list)
-
-    def add(self, results: list[dict[str, Any]]) -> None:
-        touched = {(r["window_start"], r["source_partition"], r["closed_by"]) for r in results}
-        self.flush(keep=touched)  # a group that got nothing new in this poll is complete
-        for r in results:
-            self._open[(r["window_start"], r["source_partition"], r["closed_by"])].append(r)
-
-    def flush(self, keep: set[tuple[datetime, int, str]] | None = None) -> None:
-        for key in sorted(k for k in self._open if not keep or k not in keep):
-            start, partition, reason = key
-            rows = self._open.pop(key)
-            top = max(rows, key=lambda r: r["clicks"])
-            self._console.print(
-                f"  window {start:%H:%M}-{rows[0]['window_end']:%H:%M} p{partition} "
-                f"closed by {reason.lower():<9} {sum(r['clicks'] for r in rows):>5} clicks, "
-                f"{len(rows):>2} pages, top {top['page']} ({top['clicks']})",
-                highlight=False,
-                soft_wrap=True,
-            )
+def _until(
+    done: Callable[[], bool],
+    watches: list[_Watch],
+    timeout_s: float,
+    failure: str,
+    progress: Callable[[], int],
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            raise TideError(failure.format(progress()) + " (see the worker log)")
+        for w in watches:
+            w.poll()
+    for w in watches:
+        w.poll()
+        w.printer.flush()
 
 
 def _land_and_query(
-    settings: TideSettings, plan: DemoPlan, windowed: int, console: Console
+    settings: TideSettings,
+    plan: DemoPlan,
+    clicks: WindowWatch,
+    revenue: WindowWatch,
+    console: Console,
 ) -> DemoOutcome:
-    for topic in ("clicks", "orders", "clicks_per_minute"):
+    for topic in ("clicks", "clicks_per_minute", "revenue_per_region"):
         result = land_topic(settings, topic)
         console.print(
             f"[green]✓[/green] landed {result.rows} rows of {topic} in lake table "
@@ -159,6 +217,13 @@ def _land_and_query(
         )
     engine = query_engine(settings)
     landed = int(engine.query(queries.CLICKS_LANDED).column(0)[0].as_py())
-    top = engine.query(queries.TOP_PAGES_PER_MINUTE)
-    regions = engine.query(queries.ORDERS_PER_REGION)
-    return DemoOutcome(plan.clicks, windowed, landed, top, regions)
+    paid = int(engine.query(queries.PAID_ORDERS).column(0)[0].as_py())
+    return DemoOutcome(
+        plan.clicks,
+        clicks.total("clicks"),
+        landed,
+        revenue.total("payments"),
+        paid,
+        engine.query(queries.TOP_PAGES_PER_MINUTE),
+        engine.query(queries.REVENUE_PER_MINUTE),
+    )

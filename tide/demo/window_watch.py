@@ -1,9 +1,7 @@
-"""Follow the window results topic from the start and tally what arrives."""
+"""Follow a window job's output topic from the start: the final records, once each."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
@@ -12,19 +10,12 @@ from producers.deserializer import AvroDeserializer
 from producers.topics import partitions_of
 
 
-@dataclass
-class WindowTally:
-    """Clicks counted per (window start, page) over every result seen so far."""
-
-    total: int = 0
-    results: int = 0
-    per_window: dict[Any, dict[str, int]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(int))
-    )
-
-
 class WindowWatch:
-    """Reads ``topic`` from offset 0 of every partition, without joining a consumer group."""
+    """Reads ``topic`` from offset 0 of every partition, without joining a consumer group.
+
+    A final record re-emitted after a worker's recovery has the same key and bytes as the first:
+    it is counted once.
+    """
 
     def __init__(self, bootstrap_servers: str, topic: str, decoder: AvroDeserializer) -> None:
         self._decoder = decoder
@@ -33,20 +24,23 @@ class WindowWatch:
         )
         parts = partitions_of(bootstrap_servers, topic)
         self._consumer.assign([TopicPartition(topic, p, 0) for p in parts])
-        self.tally = WindowTally()
+        self.finals: dict[bytes, dict[str, Any]] = {}
 
     def poll(self, timeout_s: float = 0.5) -> list[dict[str, Any]]:
-        """The results that arrived since the last poll (tallied)."""
-        results = []
+        """The final records that arrived since the last poll (each key once)."""
+        fresh = []
         for message in self._consumer.consume(num_messages=1000, timeout=timeout_s):
             if message.error() is not None:
                 continue
-            result = self._decoder.decode(message.value() or b"")
-            self.tally.total += result["clicks"]
-            self.tally.results += 1
-            self.tally.per_window[result["window_start"]][result["page"]] += result["clicks"]
-            results.append(result)
-        return results
+            key = message.key() or b""
+            record = self._decoder.decode(message.value() or b"")
+            if record["emit"] == "FINAL" and key not in self.finals:
+                self.finals[key] = record
+                fresh.append(record)
+        return fresh
+
+    def total(self, field: str) -> int:
+        return sum(r[field] or 0 for r in self.finals.values())
 
     def close(self) -> None:
         self._consumer.close()
