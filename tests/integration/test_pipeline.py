@@ -40,7 +40,7 @@ def settings(fresh_broker: EmbeddedBroker, registry_url: str, tmp_path: Path) ->
         data_dir=tmp_path / "data",
         kafka=KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers),
         registry=RegistrySettings(url=registry_url),
-        streams=StreamSettings(idle_close_seconds=2.0),
+        streams=StreamSettings(idle_timeout_seconds=2.0),
     )
     sync_schemas(registry_url)
     create_pipeline_topics(s.kafka)
@@ -52,7 +52,9 @@ def worker(settings: TideSettings) -> Iterator[WorkerProcess]:
     env = worker_env(
         settings.kafka.bootstrap_servers, settings.registry.url, settings.data_dir, 2.0
     )
-    process = WorkerProcess(env, settings.data_dir / "logs" / "worker.log")
+    process = WorkerProcess(
+        env, settings.data_dir / "logs" / "worker.log", ["--job", "clicks_per_minute"]
+    )
     process.start()
     yield process
     process.stop()
@@ -67,8 +69,12 @@ def tide_cli(settings: TideSettings, *args: str) -> subprocess.CompletedProcess[
     }
     return subprocess.run(
         [sys.executable, "-m", "tide", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def wait_for_windows(settings: TideSettings, expected: int, timeout_s: float) -> int:
@@ -78,10 +84,10 @@ def wait_for_windows(settings: TideSettings, expected: int, timeout_s: float) ->
     )
     deadline = time.monotonic() + timeout_s
     try:
-        while watch.tally.total < expected and time.monotonic() < deadline:
+        while watch.total("clicks") < expected and time.monotonic() < deadline:
             watch.poll()
         watch.poll(timeout_s=1.0)  # anything beyond N would show up here
-        return watch.tally.total
+        return watch.total("clicks")
     finally:
         watch.close()
         registry.close()
@@ -90,9 +96,12 @@ def wait_for_windows(settings: TideSettings, expected: int, timeout_s: float) ->
 def messages_in(settings: TideSettings, topic: str) -> int:
     """Count by reading to the end (the embedded broker's ListOffsets answers are wrong)."""
     consumer = Consumer(
-        {"bootstrap.servers": settings.kafka.bootstrap_servers, "group.id": "count",
-         "enable.partition.eof": True}
-    )  # fmt: skip
+        {
+            "bootstrap.servers": settings.kafka.bootstrap_servers,
+            "group.id": "count",
+            "enable.partition.eof": True,
+        }
+    )
     parts = set(partitions_of(settings.kafka.bootstrap_servers, topic))
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
     count = 0
@@ -115,7 +124,7 @@ def test_clicks_flow_from_producer_through_windows_into_the_lake(
     assert stats.delivered == N
 
     assert wait_for_windows(settings, N, timeout_s=90) == N
-    assert messages_in(settings, "clicks.late") == 0
+    assert messages_in(settings, "clicks_per_minute.late") == 0
 
     first = land_topic(settings, "clicks")
     assert first.rows == N
@@ -130,11 +139,13 @@ def test_clicks_flow_from_producer_through_windows_into_the_lake(
 
     land_topic(settings, "clicks_per_minute")
     per_page = tide_cli(
-        settings, "sql",
+        settings,
+        "sql",
         "SELECT (SELECT sum(clicks) FROM clicks_per_minute) AS windowed, "
         "(SELECT count(*) FROM clicks) AS raw",
-        "-o", "json",
-    )  # fmt: skip
+        "-o",
+        "json",
+    )
     assert json.loads(per_page.stdout) == [{"windowed": N, "raw": N}]
 
 
@@ -152,9 +163,12 @@ def test_land_job_via_cli_records_job_and_is_idempotent(settings: TideSettings) 
     )
     assert status["result"]["rows"] == 500
     regions = tide_cli(
-        settings, "sql",
-        "SELECT count(*) AS n FROM orders WHERE payload.OrderPlaced IS NOT NULL", "-o", "json",
-    )  # fmt: skip
+        settings,
+        "sql",
+        "SELECT count(*) AS n FROM orders WHERE payload.OrderPlaced IS NOT NULL",
+        "-o",
+        "json",
+    )
     placed = json.loads(regions.stdout)[0]["n"]
     assert 0 < placed <= 500
 
@@ -165,8 +179,9 @@ def test_events_later_than_the_allowed_lateness_go_to_the_late_topic(
     # a fifth of the clicks arrive up to 90 s late: far beyond the 10 s allowed lateness
     clock = EventClock(int(time.time() * 1000) - 240_000, 80.0, late_share=0.2, max_delay_ms=90_000)
     contract = load("clicks")
-    config = PublisherConfig(ProducerConfig(settings.kafka.bootstrap_servers),
-                             settings.data_dir / "outbox.sqlite")  # fmt: skip
+    config = PublisherConfig(
+        ProducerConfig(settings.kafka.bootstrap_servers), settings.data_dir / "outbox.sqlite"
+    )
     with RegistryClient(settings.registry.url) as registry:
         publisher = build_publisher(
             config, registry, {"clicks": (contract.subject, contract.schema_str)}
@@ -179,6 +194,6 @@ def test_events_later_than_the_allowed_lateness_go_to_the_late_topic(
     windowed = late = 0
     while windowed + late < N and time.monotonic() < deadline:
         windowed = wait_for_windows(settings, N, timeout_s=2)
-        late = messages_in(settings, "clicks.late")
+        late = messages_in(settings, "clicks_per_minute.late")
     assert late > 0
     assert windowed + late == N  # every click counted once or routed aside, none dropped

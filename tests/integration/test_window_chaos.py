@@ -1,0 +1,132 @@
+"""Crashes tested by crashing: while clicks are produced, stream workers are killed with -9 at
+random points and restarted, or members are added and killed; the final output must equal, record
+for record, that of the same job run by a worker nobody touches, reading the same topic.
+
+CI-sized by default; `make chaos` (TIDE_CHAOS=1) runs them longer, with more kills.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+import zlib
+from typing import Any
+
+from producers.generators.clicks import clicks
+from producers.generators.clock import EventClock
+from tests.integration.streams_fixtures import StreamRig
+
+BIG = os.environ.get("TIDE_CHAOS") == "1"
+EVENTS = 60_000 if BIG else 16_000
+PRODUCE_S = 60.0 if BIG else 20.0
+KILLS = 12 if BIG else 5
+PARTITIONS = 4
+
+
+def job(name: str, source: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "source": source,
+        "time": "event_time",
+        "key": "page",
+        "window_seconds": 5,
+        "lateness_seconds": 4,
+        "aggregations": [
+            {"name": "clicks", "kind": "count"},
+            {"name": "users", "kind": "distinct", "field": "user_id"},
+        ],
+    }
+
+
+class Producer(threading.Thread):
+    """Clicks at a steady pace; event time runs 5x faster than the wall clock, with 5% up to 3 s
+    out of order (within the lateness)."""
+
+    def __init__(self, rig: StreamRig, topic: str) -> None:
+        super().__init__(daemon=True)
+        self.rig, self.topic = rig, topic
+        start = (int(time.time()) - 3600) * 1000
+        span_ms = PRODUCE_S * 5 * 1000
+        self.clock = EventClock(start, span_ms / EVENTS, late_share=0.05, max_delay_ms=3000)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            batch, began = [], time.monotonic()
+            for i, (user, record) in enumerate(clicks(EVENTS, self.clock, seed=11)):
+                record["event_time"] = int(record["event_time"].timestamp() * 1000)
+                batch.append((zlib.crc32(user.encode()) % PARTITIONS, record))
+                if len(batch) == 200:
+                    self.rig.produce(self.topic, batch)
+                    batch = []
+                    ahead = began + PRODUCE_S * (i + 1) / EVENTS - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)  # pacing the producer, not synchronization
+            self.rig.produce(self.topic, batch)
+        except BaseException as e:
+            self.error = e
+
+
+def outputs(rig: StreamRig, topic: str) -> dict[bytes, list[bytes]]:
+    return {k: [r.value for r in records] for k, records in rig.finals(topic).items()}
+
+
+def total(rig: StreamRig, finals: dict[bytes, list[bytes]]) -> int:
+    return sum(rig.decoder.decode(values[0])["clicks"] for values in finals.values())
+
+
+def values(rig: StreamRig, finals: dict[bytes, list[bytes]]) -> dict[bytes, dict[str, Any]]:
+    return {k: rig.decoder.decode(v[0]) for k, v in finals.items()}
+
+
+def assert_equal_to_reference(rig: StreamRig, chaos: str, reference: str) -> None:
+    def both_complete() -> bool:
+        return total(rig, outputs(rig, reference)) == EVENTS == total(rig, outputs(rig, chaos))
+
+    rig.wait_for("both outputs to account for every click", both_complete, 240)
+    crashed, calm = outputs(rig, chaos), outputs(rig, reference)
+    for key, copies in crashed.items():
+        assert len(set(copies)) == 1, f"re-emitted final {key!r} differs from the first"
+    assert values(rig, crashed) == values(rig, calm)
+
+
+def test_kill_9_while_producing_gives_the_uninterrupted_output(rig: StreamRig) -> None:
+    source = rig.source("chaos_clicks", PARTITIONS)
+    chaos, reference = rig.name("chaos"), rig.name("calm")
+    jobs = rig.jobs_file(job(chaos, source), job(reference, source))
+    rig.worker(jobs, reference, idle_s=4.0)
+    victim = rig.worker(jobs, chaos, idle_s=4.0)
+    producer = Producer(rig, source)
+    producer.start()
+    rng = random.Random(7)
+    for _ in range(KILLS):
+        time.sleep(rng.uniform(0.5, PRODUCE_S / KILLS))  # a random point in the run
+        victim.kill()
+        victim.start()
+    producer.join()
+    assert producer.error is None, producer.error
+    assert_equal_to_reference(rig, chaos, reference)
+
+
+def test_members_joining_and_killed_give_the_uninterrupted_output(rig: StreamRig) -> None:
+    source = rig.source("members_clicks", PARTITIONS)
+    chaos, reference = rig.name("members"), rig.name("steady")
+    jobs = rig.jobs_file(job(chaos, source), job(reference, source))
+    rig.worker(jobs, reference, idle_s=4.0)
+    members = [rig.worker(jobs, chaos, idle_s=4.0)]
+    producer = Producer(rig, source)
+    producer.start()
+    rng = random.Random(13)
+    plan = ["add", "add", "kill", "add", "kill", "add"] * (2 if BIG else 1)
+    for step in plan:
+        time.sleep(rng.uniform(1.0, PRODUCE_S / len(plan)))
+        alive = [m for m in members if m.running]
+        if step == "add" or len(alive) == 1:
+            members.append(rig.worker(jobs, chaos, idle_s=4.0))
+        else:
+            rng.choice(alive).kill()
+    producer.join()
+    assert producer.error is None, producer.error
+    assert_equal_to_reference(rig, chaos, reference)
