@@ -15,7 +15,6 @@ from typing import Any
 
 import faust
 import mode
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from streams import metrics
 from streams.config import WorkerConfig
@@ -51,12 +50,14 @@ def create_app(config: WorkerConfig) -> tuple[faust.App, list[JobSupervisor]]:
         broker_session_timeout=config.runner.session_timeout_s,
         broker_heartbeat_interval=config.runner.session_timeout_s / 4,
         broker_rebalance_timeout=config.runner.session_timeout_s * 2,
+        processing_guarantee="exactly_once" if runner.exactly_once else "at_least_once",
     )
     supervisors = [JobSupervisor(job, runner) for job in config.jobs]
 
     @app.page("/metrics")
     async def metrics_view(web: Any, request: Any) -> Any:
-        return web.bytes(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+        # Prometheus text format 0.0.4 (aiohttp takes the charset apart from the type)
+        return web.text(metrics.exposition().decode(), content_type="text/plain")
 
     @app.page("/jobs")
     async def jobs_view(web: Any, request: Any) -> Any:

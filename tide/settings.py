@@ -112,6 +112,12 @@ class StreamSettings(BaseModel):
         default_factory=list, description="Jobs `tide worker` runs; empty: every known job."
     )
     jobs_file: Path | None = Field(None, description="A TOML file of more window jobs.")
+    exactly_once: bool = Field(
+        False,
+        description="Kafka transactions around each checkpoint, so read_committed readers see "
+        "every final record exactly once (refused on a broker that cannot abort transactions, "
+        "as the embedded one). Without it: one identical final record per key and window.",
+    )
     web_port: int = Field(
         0, ge=0, le=65535, description="Worker's web port (/metrics, /jobs); 0 picks a free one."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from confluent_kafka import Consumer, Producer
 
 from producers.topics import TopicSpec, ensure_topics
@@ -30,8 +32,18 @@ def ensure_job_topics(job: WindowJob, settings: RunnerSettings, source_partition
 
 
 def producer(settings: RunnerSettings, job: WindowJob) -> Producer:
+    # a fresh transactional id per runner: zombies are fenced by the group generation (KIP-447)
+    transactional = (
+        {
+            "transactional.id": f"tide-{job.name}-{uuid.uuid4().hex}",
+            "transaction.timeout.ms": 60_000,
+        }
+        if settings.exactly_once
+        else {}
+    )
     return Producer(
         {
+            **transactional,
             "bootstrap.servers": settings.bootstrap_servers,
             "client.id": f"tide-{job.name}",
             "acks": "all",

@@ -19,7 +19,14 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import cast
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 
 from producers.errors import RegistryUnavailableError
 from producers.registry_client import RegistryClient
@@ -32,7 +39,7 @@ from streams.io.decode import BatchDecoder
 from streams.io.outputs import OutMessage, OutputWriter
 from streams.jobs.base import WindowJob
 from streams.jobs.output_schema import output_schema_str
-from streams.runner import clients
+from streams.runner import clients, gauges
 from streams.runner.merge_stage import MergeStage
 from streams.runner.partition_stage import PartitionStage
 from streams.runner.settings import Cadence, RunnerSettings
@@ -55,6 +62,7 @@ class JobRunner:
         self._plan = PartialPlan(job.aggregations)
         self._failed: str | None = None
         self._checkpointed: dict[int, tuple[int | None, int]] = {}
+        self._moved: dict[str, dict[int, int]] = {}  # topic → partition → restored position
         self.merge: MergeStage | None = None
 
     def run(self) -> None:
@@ -65,6 +73,9 @@ class JobRunner:
         self.source_partitions = partitions_of(s.bootstrap_servers, job.source)
         clients.ensure_job_topics(job, s, len(self.source_partitions))
         self._producer = clients.producer(s, job)
+        if s.exactly_once:
+            self._producer.init_transactions(30)
+            self._producer.begin_transaction()
         self._store = CheckpointStore(s.bootstrap_servers, job.checkpoint_topic, self._producer)
         self._decoder = BatchDecoder(job, self._plan, registry, s.max_skew_ms, s.data_dir)
         self._writer = OutputWriter(job, serializer)
@@ -113,8 +124,9 @@ class JobRunner:
         next_early = time.monotonic() + (self.job.early_every_s or 0)
         while not self._stop.is_set():
             batch = self._sources.consume(self.settings.batch_size, self.settings.poll_timeout_s)
-            self._dispatch_sources(batch)
-            self._dispatch_merge(self._merger.consume(10_000, 0))
+            self._dispatch_sources(self._settle(self._sources, self.job.source, batch))
+            exchange = self._merger.consume(10_000, 0)
+            self._dispatch_merge(self._settle(self._merger, self.job.exchange_topic, exchange))
             self._view.poll()
             self._tick()
             now = time.monotonic()
@@ -123,9 +135,28 @@ class JobRunner:
                 self._send(self.stage.early() + (self.merge.early() if self.merge else []))
             if now >= next_checkpoint:
                 self._checkpoint(list(self.stage.owned), merge=True)
+                gauges.partitions(self.job, self.stage, self._sources)
                 next_checkpoint = time.monotonic() + interval
             if self._failed:
                 raise DeliveryFailedError(self._failed)
+
+    def _settle(self, consumer: Consumer, topic: str, messages: list[Message]) -> list[Message]:
+        """A batch during which partitions of ``topic`` were (re)assigned, without them.
+
+        Such a batch can hold messages fetched under the previous assignment, returned after the
+        rebalance callback restored an older checkpoint: taken as they are, they would skip what
+        lies between the checkpoint and them. Those partitions are sought to their restored
+        position instead, so that reading resumes exactly there.
+        """
+        moved = self._moved.pop(topic, {})
+        if not moved:
+            return messages
+        for partition, offset in moved.items():
+            try:
+                consumer.seek(TopicPartition(topic, partition, offset))
+            except KafkaException:  # not fetching yet: seek on the next round
+                self._moved.setdefault(topic, {})[partition] = offset
+        return [m for m in messages if m.partition() not in moved]
 
     def _dispatch_sources(self, messages: list[Message]) -> None:
         errors = list(filter(Message.error, messages))
@@ -149,7 +180,7 @@ class JobRunner:
         good = [m for m in messages if m.error() is None]
         if good and self.merge is not None:
             self._send(self.merge.process(good))
-            self._merge_metrics()
+            gauges.merging(self.job, self.merge)
 
     def _with_registry(self, work: Callable[[], list[OutMessage]]) -> list[OutMessage]:
         """Run ``work``, waiting for the registry while it does not answer (nothing is skipped)."""
@@ -200,10 +231,21 @@ class JobRunner:
 
     def _checkpoint(self, partitions: list[int], merge: bool) -> bool:
         """Flush, then write checkpoints of ``partitions`` (and the merge stage); False if the
-        broker did not acknowledge in time (nothing is claimed then)."""
+        broker did not acknowledge in time (nothing is claimed then). With exactly_once, the
+        interval's transaction commits instead (outputs, checkpoints and offsets together)."""
         started = time.perf_counter()
-        if self._producer.flush(30) > 0 or self._failed:
+        if not self.settings.exactly_once and (self._producer.flush(30) > 0 or self._failed):
             return False
+        self._write_checkpoints(partitions, merge)
+        if self.settings.exactly_once:
+            self._commit_transaction()
+        elif self._producer.flush(30) > 0 or self._store.failures:
+            raise CheckpointError(f"job {self.job.name}: a checkpoint was not acknowledged")
+        self._commit_hints()
+        metrics.CHECKPOINT_SECONDS.labels(self.job.name).observe(time.perf_counter() - started)
+        return True
+
+    def _write_checkpoints(self, partitions: list[int], merge: bool) -> None:
         for p in partitions:
             state = self.stage.owned[p].state
             mark = (state.next_offset, state.floor_ms)
@@ -212,11 +254,25 @@ class JobRunner:
                 self._checkpointed[p] = mark
         if merge and self.merge is not None:
             self._store.write(self._merge_slot, MERGE_KEY, self.merge.state.snapshot())
-        if self._producer.flush(30) > 0 or self._store.failures:
-            raise CheckpointError(f"job {self.job.name}: a checkpoint was not acknowledged")
-        self._commit_hints()
-        metrics.CHECKPOINT_SECONDS.labels(self.job.name).observe(time.perf_counter() - started)
-        return True
+
+    def _commit_transaction(self) -> None:
+        """Outputs, checkpoints and source offsets of this interval: all of them or none."""
+        offsets = [
+            TopicPartition(self.job.source, p, o.state.next_offset)
+            for p, o in self.stage.owned.items()
+            if o.state.next_offset is not None
+        ]
+        try:
+            if offsets:
+                self._producer.send_offsets_to_transaction(
+                    offsets, self._sources.consumer_group_metadata(), 30
+                )
+            self._producer.commit_transaction(30)
+        except KafkaException as e:
+            if e.args[0].txn_requires_abort():
+                self._producer.abort_transaction(30)
+            raise CheckpointError(f"job {self.job.name}: transaction not committed: {e}") from e
+        self._producer.begin_transaction()
 
     @property
     def _merge_slot(self) -> int:
@@ -260,8 +316,11 @@ class JobRunner:
     def _assign_sources(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
         sources = [tp.partition for tp in tps]
         found = self._load(consumer, {p: partition_key(p) for p in sources})
-        consumer.incremental_assign([self._restore_partition(p, found[p]) for p in sources])
-        self._ownership_metrics()
+        assigned = [self._restore_partition(p, found[p]) for p in sources]
+        consumer.incremental_assign(assigned)
+        moved = self._moved.setdefault(self.job.source, {})
+        moved.update({tp.partition: tp.offset for tp in assigned})
+        gauges.ownership(self.job, self.stage, self.merge)
 
     def _restore_partition(self, p: int, data: bytes | None) -> TopicPartition:
         state = (
@@ -300,7 +359,8 @@ class JobRunner:
         for p in partitions:
             self.stage.drop(p)
             self._checkpointed.pop(p, None)
-        self._ownership_metrics()
+            self._moved.get(self.job.source, {}).pop(p, None)
+        gauges.ownership(self.job, self.stage, self.merge)
 
     def _assign_merge(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
         if not tps:
@@ -319,34 +379,20 @@ class JobRunner:
         )
         start = OFFSET_BEGINNING if state.next_offset is None else state.next_offset
         consumer.incremental_assign([TopicPartition(self.job.exchange_topic, 0, start)])
-        self._ownership_metrics()
+        self._moved.setdefault(self.job.exchange_topic, {})[0] = start
+        gauges.ownership(self.job, self.stage, self.merge)
 
     def _revoke_merge(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
         if tps and self.merge is not None:
             self._checkpoint([], merge=True)
             self.merge = None
-            self._ownership_metrics()
+            self._moved.pop(self.job.exchange_topic, None)
+            gauges.ownership(self.job, self.stage, self.merge)
             log.info("merge stage revoked", extra={"job": self.job.name})
 
     def _lost_merge(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
         if tps:
             self.merge = None
-            self._ownership_metrics()
+            self._moved.pop(self.job.exchange_topic, None)
+            gauges.ownership(self.job, self.stage, self.merge)
             log.warning("merge stage lost", extra={"job": self.job.name})
-
-    def _ownership_metrics(self) -> None:
-        metrics.OWNED.labels(self.job.name, self.job.source).set(len(self.stage.owned))
-        metrics.OWNED.labels(self.job.name, self.job.exchange_topic).set(
-            int(self.merge is not None)
-        )
-
-    def _merge_metrics(self) -> None:
-        merge = self.merge
-        if merge is None:
-            return
-        job = self.job.name
-        metrics.OPERATOR_WATERMARK.labels(job).set(merge.state.operator_watermark_ms)
-        metrics.OPEN_WINDOWS.labels(job, "merge").set(merge.state.open_windows)
-        for lag in merge.emit_lags_s:
-            metrics.EMIT_LAG.labels(job).observe(lag)
-        merge.emit_lags_s.clear()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import Message
 
+from streams import metrics
 from streams.errors import ExchangeError
 from streams.io import reports
 from streams.io.outputs import OutMessage, OutputWriter, iso
@@ -52,6 +53,7 @@ class MergeStage:
             out += self._finals(finals)
             out += [self._writer.late(late) for late in lates]
             self.counts.late += len(lates)
+            metrics.LATE.labels(self._writer.job.name).inc(len(lates))
         return out
 
     def early(self) -> list[OutMessage]:
@@ -80,4 +82,7 @@ class MergeStage:
             self.counts.finals += 1
             due = final.window_start_ms + timing.size_ms + timing.lateness_ms
             self.emit_lags_s.append((now_ms - due) / 1000)
+        job = self._writer.job.name
+        metrics.FINALS.labels(job, "FINAL").inc(sum(1 for f in finals if not f.early))
+        metrics.FINALS.labels(job, "EARLY").inc(sum(1 for f in finals if f.early))
         return [self._writer.final(f) for f in finals]

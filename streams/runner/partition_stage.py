@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from confluent_kafka import Message
 
+from streams import metrics
 from streams.aggregations.partials import PartialPlan
 from streams.io import reports
 from streams.io.decode import BatchDecoder
@@ -102,6 +103,8 @@ class PartitionStage:
         out = [self._dead_letter(partition, messages[pos], reason) for pos, reason in decoded.dead]
         owned.dead_letters += len(decoded.dead)
         result = owned.state.apply(decoded.table, (messages[-1].offset() or 0) + 1)
+        metrics.EVENTS_COUNTED.labels(self.job.name).inc(result.counted)
+        metrics.DEAD.labels(self.job.name).inc(len(decoded.dead))
         report = self._report(owned, result.closed, self._stragglers(result, messages))
         if report is not None:
             out.append(report)

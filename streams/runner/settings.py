@@ -21,6 +21,7 @@ class RunnerSettings:
     report_interval_s: float = 0.1
     heartbeat_s: float = 1.0
     session_timeout_s: float = 6.0
+    exactly_once: bool = False  # Kafka transactions around each checkpoint (see transactions.py)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ JOB = typer.Option([], "--job", "-j", help="Job to run (repeatable); default: ev
 JOBS_FILE = typer.Option(None, "--jobs-file", help="TOML file of more window jobs.")
 LIST_JOBS = typer.Option(False, "--list-jobs", help="Show the jobs and exit.")
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
+EXACTLY_ONCE = typer.Option(
+    None,
+    "--exactly-once/--no-exactly-once",
+    help="Kafka transactions around each checkpoint (Apache Kafka only).",
+)
 
 
 def worker(
@@ -24,6 +29,7 @@ def worker(
     jobs_file: Path | None = JOBS_FILE,
     list_jobs: bool = LIST_JOBS,
     output: OutputFormat = OUTPUT,
+    exactly_once: bool | None = EXACTLY_ONCE,
 ) -> None:
     """Run event-time window jobs until Ctrl-C; `--list-jobs` shows what can run."""
     s = settings()
@@ -43,6 +49,10 @@ def worker(
         ]
         emit_table(columns, rows, output, title="window jobs")
         return
+    if exactly_once is not None:
+        s = s.model_copy(
+            update={"streams": s.streams.model_copy(update={"exactly_once": exactly_once})}
+        )
     config = worker_config(s, job, jobs_file)
     logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))
     run_worker(config)

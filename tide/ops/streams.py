@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from producers.errors import UnknownTopicError
+from producers.errors import RegistryRequestError, UnknownTopicError
+from producers.registry_client import RegistryClient
 from producers.topics import partitions_of
 from streams.config import WorkerConfig
+from streams.errors import StreamError
 from streams.jobs.base import Timing, WindowJob
 from streams.jobs.catalog import available_jobs, select
+from streams.jobs.output_schema import output_schema_str
 from streams.runner.settings import RunnerSettings
+from streams.runner.transactions import check_transactions
 from tide.settings import TideSettings
 
 
@@ -30,12 +34,22 @@ def worker_config(
 ) -> WorkerConfig:
     """The jobs named (default: the settings' list, else all), checked against the broker."""
     jobs = select(known_jobs(settings, jobs_file), list(names) or settings.streams.jobs)
-    for job in jobs:
-        try:
-            partitions_of(settings.kafka.bootstrap_servers, job.source)
-        except UnknownTopicError as e:
-            raise UnknownTopicError(f"job {job.name}: {e}") from e
+    with RegistryClient(settings.registry.url) as registry:
+        for job in jobs:
+            try:
+                partitions_of(settings.kafka.bootstrap_servers, job.source)
+            except UnknownTopicError as e:
+                raise UnknownTopicError(f"job {job.name}: {e}") from e
+            subject = f"{job.output_topic}-value"
+            try:
+                registry.register(subject, output_schema_str(job))
+            except RegistryRequestError as e:
+                raise StreamError(
+                    f"job {job.name}: its output schema ({subject}) is refused: {e}"
+                ) from e
     s = settings.streams
+    if s.exactly_once:
+        check_transactions(settings.kafka.bootstrap_servers)
     runner = RunnerSettings(
         bootstrap_servers=settings.kafka.bootstrap_servers,
         registry_url=settings.registry.url,
@@ -45,5 +59,6 @@ def worker_config(
         idle_timeout_s=s.idle_timeout_seconds,
         max_skew_ms=s.max_skew_seconds * 1000,
         checkpoint_interval_s=s.checkpoint_interval_seconds,
+        exactly_once=s.exactly_once,
     )
     return WorkerConfig(jobs=jobs, runner=runner, web_port=s.web_port)
