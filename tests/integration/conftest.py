@@ -1,4 +1,9 @@
-from tests.integration.kafka_fixtures import kafka1, kafka3  # noqa: F401
+from tests.integration.kafka_fixtures import (  # noqa: F401
+    data_broker,
+    fresh_data_broker,
+    kafka1,
+    kafka3,
+)
 from tests.integration.registry_fixtures import registry_url  # noqa: F401
 from tests.integration.stack_fixtures import broker, fresh_broker  # noqa: F401
 from tests.integration.streams_fixtures import rig  # noqa: F401

@@ -63,9 +63,9 @@ class StreamRig:
     def name(self, base: str) -> str:
         return f"{base}_{self.tag}"
 
-    def source(self, base: str, partitions: int) -> str:
+    def source(self, base: str, partitions: int, replication: int = 1) -> str:
         topic = self.name(base)
-        ensure_topics(self.bootstrap_servers, [TopicSpec(topic, partitions)])
+        ensure_topics(self.bootstrap_servers, [TopicSpec(topic, partitions, replication)])
         return topic
 
     def jobs_file(self, *jobs: dict[str, Any]) -> Path:
@@ -178,14 +178,21 @@ class StreamRig:
                 out.setdefault(r.key or b"", []).append(r)
         return out
 
-    def wait_for(self, what: str, check: Callable[[], bool], timeout_s: float) -> None:
+    def wait_for(
+        self,
+        what: str,
+        check: Callable[[], bool],
+        timeout_s: float,
+        state: Callable[[], str] | None = None,
+    ) -> None:
         deadline = time.monotonic() + timeout_s
         while not check():
             if time.monotonic() > deadline:
                 logs = "\n".join(
                     w.log_path.read_text(errors="replace")[-3000:] for w in self.workers
                 )
-                raise AssertionError(f"timed out waiting for {what}\n{logs}")
+                found = f" ({state()})" if state else ""
+                raise AssertionError(f"timed out waiting for {what}{found}\n{logs}")
             time.sleep(0.2)  # polling interval of the condition, not synchronization
 
     def decoded(self, records: list[Record]) -> list[dict[str, Any]]:
@@ -198,7 +205,8 @@ class StreamRig:
 
 
 @pytest.fixture
-def rig(broker: Any, registry_url: str, tmp_path: Path) -> Iterator[StreamRig]:
-    instance = StreamRig(broker.bootstrap_servers, registry_url, tmp_path)
+def rig(data_broker: Any, registry_url: str, tmp_path: Path) -> Iterator[StreamRig]:
+    """On the embedded broker, then on Apache Kafka."""
+    instance = StreamRig(data_broker.bootstrap_servers, registry_url, tmp_path)
     yield instance
     instance.close()

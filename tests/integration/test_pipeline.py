@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
@@ -28,17 +29,16 @@ from tide.ops.produce import generate
 from tide.ops.schemas import sync_schemas
 from tide.ops.topics import create_pipeline_topics
 from tide.settings import KafkaSettings, RegistrySettings, StreamSettings, TideSettings
-from tide.stack.broker import EmbeddedBroker
 from tide.stack.worker_process import WorkerProcess, worker_env
 
 N = 3_000
 
 
 @pytest.fixture
-def settings(fresh_broker: EmbeddedBroker, registry_url: str, tmp_path: Path) -> TideSettings:
+def settings(fresh_data_broker: Any, registry_url: str, tmp_path: Path) -> TideSettings:
     s = TideSettings(
         data_dir=tmp_path / "data",
-        kafka=KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers),
+        kafka=KafkaSettings(bootstrap_servers=fresh_data_broker.bootstrap_servers),
         registry=RegistrySettings(url=registry_url),
         streams=StreamSettings(idle_timeout_seconds=2.0),
     )

@@ -11,12 +11,12 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.integration.registry_cluster import Cluster, await_value
-from tide.stack.broker import EmbeddedBroker
 
 COUNT = 120
 KILL_AFTER = 30
@@ -27,8 +27,9 @@ def schema(name: str) -> str:
 
 
 @pytest.fixture
-def cluster(fresh_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[Cluster]:
-    group = Cluster(fresh_broker.bootstrap_servers, tmp_path)
+def cluster(fresh_data_broker: Any, tmp_path: Path) -> Iterator[Cluster]:
+    """On the embedded broker, then on Apache Kafka."""
+    group = Cluster(fresh_data_broker.bootstrap_servers, tmp_path)
     for _ in range(3):
         group.add()
     yield group

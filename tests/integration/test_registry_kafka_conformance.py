@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,13 +39,12 @@ from tests.unit.registry.test_references_modes import (  # noqa: F401
     test_schema_type_must_name_a_supported_type,
     test_schemas_listing,
 )
-from tide.stack.broker import EmbeddedBroker
 
 
 @pytest.fixture
-def client(broker: EmbeddedBroker) -> Iterator[TestClient]:
+def client(data_broker: Any) -> Iterator[TestClient]:
     topic = f"_schemas-conformance-{uuid.uuid4().hex[:8]}"
-    store = KafkaSchemaStore(broker.bootstrap_servers, topic, "http://in-process")
+    store = KafkaSchemaStore(data_broker.bootstrap_servers, topic, "http://in-process")
     try:
         await_value(lambda: True if store.is_primary() else None, 15, "the store to become primary")
         yield TestClient(create_app(Registry(store), replica=store))

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from producers import wire
 from streams.jobs.base import Timing
-from tests.integration.streams_fixtures import StreamRig, click
+from tests.integration.streams_fixtures import PAGES, StreamRig, click
 from tests.unit.streams.engine import Event, Oracle
 
 WINDOW_S, LATENESS_S = 10, 2
@@ -171,3 +173,59 @@ def test_bad_records_go_to_the_dead_letter_topic_and_the_worker_goes_on(rig: Str
         ),
         60,
     )
+
+
+def test_early_updates_come_before_the_one_final_record(
+    rig: StreamRig, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["data_broker"] == "kafka":
+        pytest.skip("window logic, not the broker's: runs on the embedded broker (CI budget)")
+    source = rig.source("early_clicks", 2)
+    spec = {**job(rig, source), "name": rig.name("early"), "early_every_seconds": 0.5}
+    rig.worker(rig.jobs_file(spec), spec["name"], idle_s=10.0)  # idle would fire the window
+    t0 = (int(time.time()) - 3600) // WINDOW_S * WINDOW_S * 1000
+    rig.produce(source, [(p, click(t0 + 1000 * s)) for s in (1, 2, 3) for p in (0, 1)])
+
+    def kinds() -> list[tuple[str, int]]:
+        return [(r["emit"], r["clicks"]) for r in rig.decoded(rig.read(spec["name"]))]
+
+    rig.wait_for("an early update", lambda: ("EARLY", 6) in kinds(), 60)
+    rig.produce(source, [(p, click(t0 + 1000 * s)) for s in (4, 5) for p in (0, 1)])
+    rig.wait_for("the final record", lambda: ("FINAL", 10) in kinds(), 60)
+    seen = kinds()
+    assert seen.count(("FINAL", 10)) == 1
+    assert all(kind == "EARLY" for kind, _ in seen[: seen.index(("FINAL", 10))])
+    assert [k for k in seen if k[0] == "FINAL"] == [("FINAL", 10)]
+
+
+def test_a_partition_draining_a_backlog_is_not_idle(rig: StreamRig) -> None:
+    """A very short idle timeout, a backlog read partition by partition: nothing may be late."""
+    n = 40_000
+    source = rig.source("backlog_clicks", 4)
+    spec = {
+        **job(rig, source),
+        "name": rig.name("backlog"),
+        "window_seconds": 60,
+        "lateness_seconds": 10,
+    }
+    start = int(time.time() * 1000) - 600_000
+    events = [
+        (p, click(start + i * 15 + (-8_000 if i % 20 == 0 else 0), PAGES[i % 4]))
+        for i in range(n)
+        for p in [i % 4]
+    ]
+    rig.produce(source, events)  # all of it before the worker starts
+    rig.worker(
+        rig.jobs_file(spec),
+        spec["name"],
+        idle_s=0.3,
+        env={"TIDE_STREAMS__CHECKPOINT_INTERVAL_SECONDS": "5"},
+    )
+
+    def counted() -> int:
+        return sum(
+            rig.decoder.decode(r[0].value)["clicks"] for r in rig.finals(spec["name"]).values()
+        )
+
+    rig.wait_for("every click in a window", lambda: counted() == n, 120)
+    assert rig.read(spec["name"] + ".late") == []
