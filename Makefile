@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install kafka demo test unit integration check bench clean
+.PHONY: install kafka demo test chaos unit integration check bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,6 +23,9 @@ test: install kafka ## unit + integration tests (starts its own brokers and regi
 	bash scripts/ensure-compose.sh
 	$(PY) -m pytest
 
+chaos: install kafka ## the crash tests at full size (more kills, longer), on both brokers
+	TIDE_CHAOS=1 $(PY) -m pytest tests/integration/test_window_chaos.py -v --timeout 1800
+
 unit: install
 	$(PY) -m pytest tests/unit
 
@@ -38,6 +41,7 @@ bench: install ## throughput figures, each with a baseline from the same run
 	$(PY) -m bench.produce
 	$(PY) -m bench.land
 	$(PY) -m bench.registry
+	$(PY) -m bench.windows --broker both
 
 clean:
 	rm -rf $(VENV) .tide
