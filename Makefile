@@ -38,8 +38,8 @@ check: install ## lint, format check, type check
 	$(VENV)/bin/mypy
 
 bench: install ## throughput figures, each with a baseline from the same run
-	$(PY) -m bench.produce
-	$(PY) -m bench.land
+	$(PY) -m bench.produce --broker both
+	$(PY) -m bench.land --broker both
 	$(PY) -m bench.registry
 	$(PY) -m bench.windows --broker both
 

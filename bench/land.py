@@ -27,7 +27,7 @@ from producers.topics import TopicSpec, ensure_topics
 from schemas.loader import load
 from tide.ops.lake import land_topic
 from tide.settings import KafkaSettings, RegistrySettings, TideSettings
-from tide.stack.local import LocalStack
+from tide.stack.local import BrokerKind, LocalStack
 
 
 def timed(work: Callable[[], object]) -> float:
@@ -70,13 +70,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--broker", choices=["tansu", "kafka", "both"], default="tansu")
     args = parser.parse_args()
-    n = args.events
-    with tempfile.TemporaryDirectory() as tmp, LocalStack(Path(tmp)) as stack:
+    kinds: list[BrokerKind] = ["tansu", "kafka"] if args.broker == "both" else [args.broker]
+    for kind in kinds:
+        run(kind, args.events, args.partitions)
+
+
+def run(kind: BrokerKind, n: int, partitions: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, LocalStack(Path(tmp), broker_kind=kind) as stack:
         bs = stack.bootstrap_servers
         settings = TideSettings(data_dir=Path(tmp), kafka=KafkaSettings(bootstrap_servers=bs),
                                 registry=RegistrySettings(url=stack.registry_url))  # fmt: skip
-        ensure_topics(bs, [TopicSpec(t, args.partitions) for t in ("clicks", "raw")])
+        ensure_topics(bs, [TopicSpec(t, partitions) for t in ("clicks", "raw")])
         contract = load("clicks")
         registry = RegistryClient(stack.registry_url)
         serializer = AvroSerializer(registry, contract.subject, contract.schema_str)
@@ -97,7 +103,7 @@ def main() -> None:
         ours_s = timed(publish_all)
         publisher.close()
         read_s = timed(lambda: consume_decode(bs, "clicks", AvroDeserializer(registry),
-                                              args.partitions))  # fmt: skip
+                                              partitions))  # fmt: skip
         land_s = timed(lambda: land_topic(settings, "clicks"))
         registry.close()
 
@@ -105,7 +111,7 @@ def main() -> None:
         ("produce events/s (validated Avro)", n / ours_s, "raw produce of same bytes", n / raw_s),
         ("land rows/s (decode+Arrow+Iceberg)", n / land_s, "consume + decode", n / read_s),
     ]
-    print(f"{n} click events, {args.partitions} partitions, embedded broker")
+    print(f"{n} click events, {partitions} partitions, broker {kind}")
     print(f"{'figure':<38}{'value':>12}  {'baseline (same run)':<28}{'value':>12}{'ratio':>8}")
     for name, value, base_name, base in rows:
         print(f"{name:<38}{value:>12,.0f}  {base_name:<28}{base:>12,.0f}{value / base:>8.2f}")

@@ -23,15 +23,22 @@ from producers.registry_client import RegistryClient
 from producers.serializer import AvroSerializer
 from producers.topics import TopicSpec, ensure_topics
 from schemas.loader import load
-from tide.stack.local import LocalStack
+from tide.stack.local import BrokerKind, LocalStack
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50_000)
-    n = parser.parse_args().events
+    parser.add_argument("--broker", choices=["tansu", "kafka", "both"], default="tansu")
+    args = parser.parse_args()
+    kinds: list[BrokerKind] = ["tansu", "kafka"] if args.broker == "both" else [args.broker]
+    for kind in kinds:
+        run(kind, args.events)
+
+
+def run(kind: BrokerKind, n: int) -> None:
     contract = load("clicks")
-    with tempfile.TemporaryDirectory() as tmp, LocalStack(Path(tmp)) as stack:
+    with tempfile.TemporaryDirectory() as tmp, LocalStack(Path(tmp), broker_kind=kind) as stack:
         bs = stack.bootstrap_servers
         ensure_topics(bs, [TopicSpec(t, 4) for t in ("clicks", "raw")])
         registry = RegistryClient(stack.registry_url)
@@ -56,7 +63,7 @@ def main() -> None:
             figures[path] = n / (time.perf_counter() - started)
             publisher.close()
         registry.close()
-    print(f"{n} click events, 4 partitions, embedded broker, one process")
+    print(f"{n} click events, 4 partitions, broker {kind}, one process")
     print(f"{'path':<12}{'events/s':>12}{'x raw':>8}")
     for path, rate in figures.items():
         print(f"{path:<12}{rate:>12,.0f}{rate / figures['raw']:>8.2f}")

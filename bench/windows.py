@@ -102,7 +102,8 @@ def job(source: str, size_ms: int = 60_000, lateness_ms: int = 10_000) -> Window
     )
 
 
-def tide(bs: str, registry_url: str, data_dir: Path, topic: str, n: int) -> float:
+def tide(bs: str, registry_url: str, data_dir: Path, topic: str, n: int) -> tuple[float, int]:
+    """Events/s of Tide's job on the backlog, and how many events it found late (expected: 0)."""
     spec = job(topic)
     stop = threading.Event()
     settings = RunnerSettings(bs, registry_url, data_dir, idle_timeout_s=2.0)
@@ -120,9 +121,14 @@ def tide(bs: str, registry_url: str, data_dir: Path, topic: str, n: int) -> floa
     while counted() < n:
         time.sleep(0.005)
     elapsed = time.perf_counter() - first
+    results = metrics.FINALS.labels(spec.name, "FINAL")._value
+    seen = -1.0
+    while results.get() != seen:  # until the last windows have fired (every partition idle)
+        seen = results.get()
+        time.sleep(3.0)
     stop.set()
     runner.join(60)
-    return n / elapsed
+    return n / elapsed, int(metrics.LATE.labels(spec.name)._value.get())
 
 
 def emit_lag(bs: str, registry_url: str, data_dir: Path, rate: int, seconds: float) -> list[float]:
@@ -192,7 +198,7 @@ def run(kind: BrokerKind, n: int, rate: int, seconds: float) -> None:
         raw = raw_consume(bs, "clicks", n)
         ceiling = faust("count", bs, registry_url, "clicks", n)
         naive = faust("window", bs, registry_url, "clicks", n)
-        ours = tide(bs, registry_url, data_dir, "clicks", n)
+        ours, late = tide(bs, registry_url, data_dir, "clicks", n)
         lags = emit_lag(bs, registry_url, data_dir, rate, seconds)
     print(f"\n{n:,} clicks, {PARTITIONS} partitions, broker {kind}")
     print(f"{'path':<46}{'events/s':>10}{'x naive':>9}{'x faust':>9}{'x raw':>8}")
@@ -206,6 +212,7 @@ def run(kind: BrokerKind, n: int, rate: int, seconds: float) -> None:
             f"{name:<46}{value:>10,.0f}{value / naive:>9.2f}{value / ceiling:>9.2f}"
             f"{value / raw:>8.2f}"
         )
+    print(f"late events while Tide drained the backlog (2 s idle timeout): {late}")
     print(
         f"emit lag at {rate:,} events/s, 1 s windows ({len(lags)} finals): "
         f"p50 {percentile(lags, 50):.3f} s, p99 {percentile(lags, 99):.3f} s, "
