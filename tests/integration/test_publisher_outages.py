@@ -1,7 +1,7 @@
 """Nothing acknowledged is lost: broker outage, registry outage, producer killed with -9.
 
-The broker keeps its data across its own restart on S3 storage (a local moto endpoint), as a
-real Kafka keeps it on disk."""
+On the embedded broker, which keeps its data across its own restart on S3 storage (a local moto
+endpoint), and on Apache Kafka, which keeps it on disk."""
 
 from __future__ import annotations
 
@@ -27,7 +27,10 @@ from producers.registry_client import RegistryClient
 from producers.resilience.breaker import BreakerConfig, BreakerState
 from producers.topics import TopicSpec, ensure_topics
 from schemas.loader import load
+from tests.integration.kafka_fixtures import FAST_FAILOVER
 from tide.stack.broker import EmbeddedBroker
+from tide.stack.kafka import KafkaCluster
+from tide.stack.kafka_dist import kafka_unavailable_reason
 from tide.stack.object_store import LocalObjectStore
 from tide.stack.ports import free_port
 from tide.stack.registry_process import RegistryProcess
@@ -43,9 +46,38 @@ def _close_registry_clients() -> Iterator[None]:
         _clients.pop().close()
 
 
-@pytest.fixture
-def durable_broker(tmp_path: Path) -> Iterator[Callable[[], EmbeddedBroker]]:
+class _KafkaNode:
+    """A one-node Apache Kafka started on its folder, killed as a crash would."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._cluster = KafkaCluster(data_dir, nodes=1, extra_config=FAST_FAILOVER)
+        self._cluster.start()
+        self.bootstrap_servers = self._cluster.bootstrap_servers
+
+    def kill(self) -> None:
+        self._cluster.kill(0)
+
+    def stop(self) -> None:
+        self._cluster.stop()
+
+
+@pytest.fixture(params=["tansu", "kafka"])
+def durable_broker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Any]]:
     """A factory: each call starts the broker again on the same port and the same storage."""
+    if request.param == "kafka":
+        reason = kafka_unavailable_reason()
+        if reason is not None:
+            pytest.skip(reason)
+        nodes: list[_KafkaNode] = []
+
+        def start_kafka() -> _KafkaNode:
+            nodes.append(_KafkaNode(tmp_path / "kafka"))  # same folder: same port, same data
+            return nodes[-1]
+
+        yield start_kafka
+        for node in nodes:
+            node.stop()
+        return
     store = LocalObjectStore(free_port(), tmp_path / "logs")
     store.start()
     store.create_bucket("tansu")
@@ -125,7 +157,7 @@ def events(n: int, seed: int) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_broker_outage_queues_then_replays_in_order(
-    durable_broker: Callable[[], EmbeddedBroker], registry_url: str, tmp_path: Path
+    durable_broker: Callable[[], Any], registry_url: str, tmp_path: Path
 ) -> None:
     broker = durable_broker()
     ensure_topics(broker.bootstrap_servers, [TopicSpec("orders", 4)])
@@ -151,7 +183,7 @@ def test_broker_outage_queues_then_replays_in_order(
 
 
 def test_registry_outage_queues_then_replays(
-    durable_broker: Callable[[], EmbeddedBroker], tmp_path: Path
+    durable_broker: Callable[[], Any], tmp_path: Path
 ) -> None:
     broker = durable_broker()
     ensure_topics(broker.bootstrap_servers, [TopicSpec("orders", 4)])
@@ -189,7 +221,7 @@ for key, event in events(100_000, seed=13):
 
 
 def test_killed_producer_loses_nothing_it_acknowledged(
-    durable_broker: Callable[[], EmbeddedBroker], registry_url: str, tmp_path: Path
+    durable_broker: Callable[[], Any], registry_url: str, tmp_path: Path
 ) -> None:
     dead = f"127.0.0.1:{free_port()}"  # the child's broker is down: events go to its outbox
     root = Path(__file__).resolve().parents[2]

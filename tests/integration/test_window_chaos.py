@@ -183,11 +183,31 @@ def test_members_joining_and_killed_give_the_uninterrupted_output(
 ) -> None:
     if request.node.callspec.params["data_broker"] == "kafka" and not BIG:
         pytest.skip("on Kafka with `make chaos` only (CI budget); the kill -9 test runs on both")
-    source = rig.source("members_clicks", PARTITIONS)
+    members_come_and_go(rig)
+
+
+def test_members_joining_and_killed_on_three_brokers(
+    kafka3: Any, registry_url: str, tmp_path: Path
+) -> None:
+    """Three workers and a killed member, on the replicated cluster (`make chaos` only)."""
+    if not BIG:
+        pytest.skip("`make chaos` only (CI budget); the 1-node and embedded variants cover CI")
+    rig = StreamRig(kafka3.bootstrap_servers, registry_url, tmp_path)
+    try:
+        members_come_and_go(rig, {"TIDE_KAFKA__REPLICATION_FACTOR": "3"}, replication=3)
+    finally:
+        rig.close()
+
+
+def members_come_and_go(
+    rig: StreamRig, env: dict[str, str] | None = None, replication: int = 1
+) -> None:
+    """Workers of one job added and killed -9 while producing; compared with an untouched one."""
+    source = rig.source("members_clicks", PARTITIONS, replication)
     chaos, reference = rig.name("members"), rig.name("steady")
     jobs = rig.jobs_file(job(chaos, source), job(reference, source))
-    rig.worker(jobs, reference, idle_s=4.0)
-    members = [rig.worker(jobs, chaos, idle_s=4.0)]
+    rig.worker(jobs, reference, idle_s=4.0, env=env)
+    members = [rig.worker(jobs, chaos, idle_s=4.0, env=env)]
     producer = Producer(rig, source)
     producer.start()
     rng = random.Random(13)
@@ -196,7 +216,7 @@ def test_members_joining_and_killed_give_the_uninterrupted_output(
         time.sleep(rng.uniform(1.0, PRODUCE_S / len(plan)))
         alive = [m for m in members if m.running]
         if step == "add" or len(alive) == 1:
-            members.append(rig.worker(jobs, chaos, idle_s=4.0))
+            members.append(rig.worker(jobs, chaos, idle_s=4.0, env=env))
         else:
             rng.choice(alive).kill()
     producer.join()
