@@ -80,9 +80,17 @@ class PartitionStage:
         self.owned.pop(partition, None)
 
     def at_end(self, partition: int, end_offset: int) -> None:
-        """The reader reached the end of ``partition``, which then ended at ``end_offset``."""
-        if partition in self.owned:
-            self.owned[partition].end_offset = end_offset
+        """The reader reached the end of ``partition``, which then ended at ``end_offset``.
+
+        A partition read to its end without a single record (empty so far) is positioned there,
+        so that it reports, follows the others when idle, and never holds windows back.
+        """
+        owned = self.owned.get(partition)
+        if owned is None:
+            return
+        owned.end_offset = end_offset
+        if owned.state.next_offset is None:
+            owned.state.next_offset = end_offset
 
     def process(self, partition: int, messages: Sequence[Message]) -> list[OutMessage]:
         """Dead letters and (maybe) a report for a batch of one partition, in offset order."""

@@ -229,3 +229,17 @@ def test_a_partition_draining_a_backlog_is_not_idle(rig: StreamRig) -> None:
 
     rig.wait_for("every click in a window", lambda: counted() == n, 120)
     assert rig.read(spec["name"] + ".late") == []
+
+
+def test_partitions_that_never_get_an_event_do_not_hold_windows_back(rig: StreamRig) -> None:
+    source = rig.source("sparse_clicks", 4)
+    spec = {**job(rig, source), "name": rig.name("sparse")}
+    rig.worker(rig.jobs_file(spec), spec["name"], idle_s=2.0)
+    t0 = (int(time.time()) - 3600) // WINDOW_S * WINDOW_S * 1000
+    rig.produce(source, [(0, click(t0 + 1000 * s)) for s in (1, 2, 3, 15, 25)])
+
+    def windows() -> dict[int, dict[str, int]]:
+        return finals_by_window(rig, spec["name"], t0)
+
+    rig.wait_for("every window, partitions 1-3 empty", lambda: 20 in windows(), 60)
+    assert windows() == {0: {"/": 3}, 10: {"/": 1}, 20: {"/": 1}}
