@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,18 @@ def test_distinct_aggregations_get_register_updates(decoder: Any) -> None:
     )
     assert out.table["hi0"].null_count == 0
     assert all(1 <= r <= 53 for r in out.table["hr0"].to_pylist())
+
+
+def test_successive_batches_of_the_same_size_are_never_mixed_up(decoder: Any) -> None:
+    """Every batch rewrites one container file; each must decode to its own records."""
+    records = some_clicks(400)
+    values = [encode(7, CLICKS, r) for r in records]
+    decode = decoder("clicks_per_minute", {7: CLICKS}).decode
+    rng = random.Random(1)
+    for _ in range(1_500):
+        chosen = rng.sample(range(len(values)), 50)
+        table = decode([values[i] for i in chosen]).table
+        assert table["k"].to_pylist() == [records[i]["page"] for i in chosen]
+        assert table["t"].to_pylist() == [
+            int(records[i]["event_time"].timestamp() * 1000) for i in chosen
+        ]
