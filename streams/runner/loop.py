@@ -198,11 +198,11 @@ class JobRunner:
                 delay = min(delay * 2, 10.0)
 
     def _tick(self) -> None:
-        result = self.stage.tick(self.source_partitions, self._view.progress)
-        if result.checkpoint_first and not self._checkpoint(result.checkpoint_first, merge=False):
-            # the raised floor must be durable before anyone sees it: start again instead
+        raised = self.stage.raise_idle_floors(self.source_partitions, self._view.progress)
+        if raised and not self._checkpoint(raised, merge=False):
+            # a raised floor must be durable before anyone sees it: start again instead
             raise CheckpointError(f"job {self.job.name}: idle floor not checkpointed in time")
-        self._send(result.messages)
+        self._send(self.stage.tick())
         for p, owned in self.stage.owned.items():
             metrics.WATERMARK.labels(self.job.name, str(p)).set(owned.state.watermark_ms)
 

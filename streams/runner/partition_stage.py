@@ -10,7 +10,7 @@ others (see ``streams.windows.watermarks``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 from confluent_kafka import Message
@@ -45,12 +45,6 @@ class Owned:
     def caught_up(self) -> bool:
         """The reader has reached the end of the partition as the broker last reported it."""
         return self.end_offset is not None and (self.state.next_offset or 0) >= self.end_offset
-
-
-@dataclass
-class TickResult:
-    messages: list[OutMessage] = field(default_factory=list)
-    checkpoint_first: list[int] = field(default_factory=list)  # floors rose: checkpoint, then send
 
 
 class PartitionStage:
@@ -118,28 +112,38 @@ class PartitionStage:
             out.append(report)
         return out
 
-    def tick(self, partitions: Sequence[int], view: Mapping[int, Progress]) -> TickResult:
-        """Idle floors, heartbeats and deferred watermark reports."""
+    def raise_idle_floors(
+        self, partitions: Sequence[int], view: Mapping[int, Progress]
+    ) -> list[int]:
+        """Let idle partitions follow the others; the partitions whose floor rose (they must be
+        checkpointed before ``tick`` reports the windows the floor closes)."""
         now = self._clock()
-        result = TickResult()
+        raised = []
         for p, owned in self.owned.items():
+            if not is_idle(owned.caught_up, now - owned.last_activity, self._idle_timeout):
+                continue
+            known = {**view, **{q: self.progress(q) for q in self.owned}}
+            floor = idle_floor(
+                p, partitions, known, self.job.timing.size_ms, self.job.timing.lateness_ms
+            )
+            if owned.state.raise_floor(floor):
+                raised.append(p)
+        return raised
+
+    def tick(self) -> list[OutMessage]:
+        """Windows the (idle floor of the) watermark has closed, heartbeats, deferred reports."""
+        now = self._clock()
+        out = []
+        for owned in self.owned.values():
             idle = is_idle(owned.caught_up, now - owned.last_activity, self._idle_timeout)
-            closed = None
-            if idle:
-                known = {**view, **{q: self.progress(q) for q in self.owned}}
-                floor = idle_floor(
-                    p, partitions, known, self.job.timing.size_ms, self.job.timing.lateness_ms
-                )
-                closed = owned.state.raise_floor(floor)
-                if closed is not None:
-                    result.checkpoint_first.append(p)
+            closed = owned.state.close_ready()
             due = now - owned.last_report >= (self._heartbeat if idle else self._report_every)
             changed = owned.reported_watermark != owned.state.watermark_ms
-            if closed is not None or (due and (changed or idle)):
+            if not closed.empty or (due and (changed or idle)):
                 message = self._report(owned, closed, None, force=True, idle=idle)
                 if message is not None:
-                    result.messages.append(message)
-        return result
+                    out.append(message)
+        return out
 
     def early(self) -> list[OutMessage]:
         """Running partials of every open window, for early updates."""

@@ -96,20 +96,22 @@ class PartitionState:
                 newest if self.max_event_ms is None else max(self.max_event_ms, newest)
             )
         self.next_offset = next_offset
-        return BatchResult(self._close(), stragglers, counted.num_rows)
+        return BatchResult(self.close_ready(), stragglers, counted.num_rows)
 
-    def raise_floor(self, floor_ms: int) -> Closed | None:
-        """Raise the idle floor; returns the windows that closed (None when it did not rise)."""
+    def raise_floor(self, floor_ms: int) -> bool:
+        """Raise the idle floor (True if it rose). Windows it passes stay until ``close_ready``:
+        a checkpoint taken in between still holds them, so they are reported after a crash."""
         if floor_ms <= self.floor_ms:
-            return None
+            return False
         self.floor_ms = floor_ms
-        return self._close()
+        return True
 
     def open_partials(self) -> Closed:
         """The running partials of every open window (for early updates)."""
         return Closed(self.partials, self.hll)
 
-    def _close(self) -> Closed:
+    def close_ready(self) -> Closed:
+        """Hand over (and drop) the windows the watermark has passed by end + lateness."""
         horizon = self.watermark_ms - self.timing.size_ms - self.timing.lateness_ms
         rows = _split(self.partials, horizon)
         hll = _split(self.hll, horizon)

@@ -119,7 +119,8 @@ class Engine:
             return
         floor = window_of(newest, self.timing.size_ms).end_ms + self.timing.lateness_ms
         for p, state in self.states.items():
-            closed = state.raise_floor(floor)
+            state.raise_floor(floor)
+            closed = state.close_ready()
             self.send(
                 reports.Report(
                     p,
