@@ -159,22 +159,21 @@ class JobRunner:
         return [m for m in messages if m.partition() not in moved]
 
     def _dispatch_sources(self, messages: list[Message]) -> None:
-        errors = list(filter(Message.error, messages))
-        if errors:
-            for m in errors:
-                error = m.error()
-                if error is not None and error.code() == KafkaError._PARTITION_EOF:
-                    self.stage.at_end(m.partition() or 0, m.offset() or 0)
-                elif error is not None:
-                    log.warning(
-                        "consumer error", extra={"job": self.job.name, "error": error.str()}
-                    )
-            messages = [m for m in messages if m.error() is None]
-        messages.sort(key=_partition)  # stable: offset order within a partition stays
-        for p, group in itertools.groupby(messages, key=_partition):
+        good = [m for m in messages if m.error() is None]
+        good.sort(key=_partition)  # stable: offset order within a partition stays
+        for p, group in itertools.groupby(good, key=_partition):
             batch = list(group)
             self._send(self._with_registry(partial(self.stage.process, p, batch)))
             metrics.EVENTS_IN.labels(self.job.name, str(p)).inc(len(batch))
+        # after the records: an end of partition follows the records fetched before it
+        for m in messages:
+            error = m.error()
+            if error is None:
+                continue
+            if error.code() == KafkaError._PARTITION_EOF:
+                self.stage.at_end(m.partition() or 0, m.offset() or 0)
+            else:
+                log.warning("consumer error", extra={"job": self.job.name, "error": error.str()})
 
     def _dispatch_merge(self, messages: list[Message]) -> None:
         good = [m for m in messages if m.error() is None]
