@@ -116,7 +116,8 @@ def test_every_shipped_job_agrees_with_duckdb_over_the_landed_source(
     estimates = {(r["window_start"], r["page"]): r["users"] for r in users.values()}
     assert estimates.keys() == exact.keys()
     for key, n in exact.items():
-        assert abs(estimates[key] - n) <= max(1, 0.05 * n), (key, estimates[key], n)
+        # HyperLogLog: ±5% (three standard errors), ±6 for small sets (register collisions)
+        assert abs(estimates[key] - n) <= max(6, 0.05 * n), (key, estimates[key], n)
 
 
 def test_the_worker_serves_metrics_and_creates_its_data_dir(
