@@ -3,9 +3,15 @@
 An event is *acknowledged* to the caller (``on_ack``) once the broker has confirmed it
 (acks=all) or once it is on disk in the outbox. Events go to the outbox when the registry or
 the broker is unreachable (their circuit is open), when a delivery fails, or when their key
-still has events waiting there (so one key's events stay in order). ``drain()`` replays the
-outbox in order once both dependencies answer again; ``flush()`` delivers what is in flight
-and then drains.
+still has events waiting there (so one key's events stay in order).
+
+Every event gets a send order when it is sent; the outbox replays by it, so an event that was
+in flight when the broker went away, and failed only after ``delivery.timeout.ms``, goes back
+in front of the later events of its key that were queued meanwhile. While events are queued
+because the broker is down, a send tries it again every ``reset_timeout_s`` (half-open); once it
+answers, the outbox drains in bounded steps between sends — new events of keys still in the
+outbox keep following them there — so a long run recovers by itself. ``drain()`` replays all
+of it; ``flush()`` delivers what is in flight and then drains.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ OnAck = Callable[[Acknowledgement], None]
 
 QUEUE_BATCH = 256  # events written to the outbox per transaction (one fsync), then acknowledged
 POLL_EVERY = 64  # sends between two polls of delivery reports
+DRAIN_STEP = 2_000  # outbox entries replayed between sends once the broker is back
 _BROKER_DOWN = (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT, KafkaError._RESOLVE)
 
 
@@ -83,6 +90,7 @@ class Publisher:
         self.on_ack = on_ack  # may be replaced, e.g. per HTTP request
         self._outbox = Outbox(config.outbox_path)
         self._waiting = self._outbox.keys_pending()
+        self._order = self._outbox.last_order()  # send order: the outbox replays by it
         self.registry_breaker = CircuitBreaker(
             "registry", config.breaker, failure_on=(RegistryUnavailableError,
                                                     RetriesExhaustedError)
@@ -91,7 +99,7 @@ class Publisher:
         self._producer = Producer({**config.producer.librdkafka(), "error_cb": self._on_error})
         self.stats = PublisherStats()
         self.last_outage: str | None = None  # why events were last queued, for the user
-        self._buffer: list[tuple[str, str, dict[str, Any]]] = []  # queued, not yet on disk
+        self._buffer: list[tuple[str, str, dict[str, Any], int]] = []  # queued, not on disk
         self._sends = 0
 
     # -- sending ---------------------------------------------------------------------------
@@ -99,21 +107,35 @@ class Publisher:
         """Validate (SchemaValidationError if invalid: nothing is kept), then publish or queue."""
         serializer = self._serializers[topic]
         body = serializer.body(event)
+        self._order += 1
+        order = self._order
+        self._sends += 1
+        if self._sends % POLL_EVERY == 0:
+            self._producer.poll(0)
+            self._recover()
         if (topic, key) in self._waiting or self.broker_breaker.state is not BreakerState.CLOSED:
-            self._queue(topic, key, event)
+            self._queue(topic, key, event, order)
             return
         try:
             header = self._header(serializer)
         except (CircuitOpenError, RetriesExhaustedError) as e:
             self.last_outage = _outage(e)
-            self._queue(topic, key, event)
+            self._queue(topic, key, event, order)
             return
         self._produce(
-            topic, key, header + body, lambda err, msg: self._delivered(err, msg, key, event)
+            topic,
+            key,
+            header + body,
+            lambda err, msg: self._delivered(err, msg, key, event, order),
         )
-        self._sends += 1
-        if self._sends % POLL_EVERY == 0:
-            self._producer.poll(0)
+
+    def _recover(self) -> None:
+        """Mid-run: try the broker again once its circuit lets a trial through, and replay a
+        step of the outbox while it answers."""
+        if self.broker_breaker.state is not BreakerState.CLOSED and not self._broker_ready(0.5):
+            return
+        if self._waiting:
+            self._drain_step(DRAIN_STEP, wait_s=1.0)
 
     def _header(self, serializer: AvroSerializer) -> bytes:
         if serializer.header_known:
@@ -139,9 +161,9 @@ class Publisher:
             except BufferError:
                 self._producer.poll(0.1)  # local queue full: serve delivery reports first
 
-    def _queue(self, topic: str, key: str, event: dict[str, Any]) -> None:
+    def _queue(self, topic: str, key: str, event: dict[str, Any], order: int) -> None:
         """Keep the event for the outbox; it is acknowledged once its batch is on disk."""
-        self._buffer.append((topic, key, event))
+        self._buffer.append((topic, key, event, order))
         self._waiting.add((topic, key))
         if len(self._buffer) >= QUEUE_BATCH:
             self._commit_queue()
@@ -150,19 +172,27 @@ class Publisher:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        self._outbox.add_many((topic, key, event, None) for topic, key, event in batch)
+        self._outbox.add_many(
+            ((topic, key, event, None) for topic, key, event, _ in batch),
+            orders=[order for *_, order in batch],
+        )
         self.stats.queued += len(batch)
-        for _, key, event in batch:
+        for _, key, event, _ in batch:
             self._ack(Acknowledgement(key, event, Ack.QUEUED))
 
     def _delivered(
-        self, error: KafkaError | None, message: Message, key: str, event: dict[str, Any]
+        self,
+        error: KafkaError | None,
+        message: Message,
+        key: str,
+        event: dict[str, Any],
+        order: int,
     ) -> None:
         if error is not None:
             log.warning("delivery failed, queued", extra={"topic": message.topic(),
                                                           "error": str(error)})  # fmt: skip
             self.broker_breaker.record_failure()
-            self._queue(message.topic() or "", key, event)
+            self._queue(message.topic() or "", key, event, order)  # in front of later ones
             return
         self.broker_breaker.record_success()
         self._count(message)
@@ -221,13 +251,18 @@ class Publisher:
 
     def drain(self, batch: int = 5_000) -> int:
         """Replay the outbox in order while the dependencies answer; returns events replayed."""
+        return self._drain_step(None, wait_s=10.0, batch=batch)
+
+    def _drain_step(self, limit: int | None, wait_s: float, batch: int = 5_000) -> int:
+        """Replay up to ``limit`` entries (all if None), in order, if nothing is in flight."""
         self._commit_queue()
-        if self._producer.flush(10.0):
+        if self._producer.flush(wait_s):
             return 0  # earlier events of the same keys are still in flight: keep the order
         if not self._broker_ready():
             return 0
         replayed = 0
-        while entries := self._outbox.pending(batch):
+        step = batch if limit is None else min(batch, limit)
+        while (limit is None or replayed < limit) and (entries := self._outbox.pending(step)):
             done: list[int] = []
             failed = False
             for entry in entries:
@@ -257,12 +292,12 @@ class Publisher:
             log.info("outbox replayed", extra={"events": replayed, "left": len(self._outbox)})
         return replayed
 
-    def _broker_ready(self) -> bool:
+    def _broker_ready(self, probe_s: float = 2.0) -> bool:
         if self.broker_breaker.state is BreakerState.CLOSED:
             return True
         if not self.broker_breaker.allow():
             return False
-        if self.broker_answers():
+        if self.broker_answers(probe_s):
             self.broker_breaker.record_success()
             return True
         self.broker_breaker.record_failure()

@@ -1,8 +1,10 @@
 """The durable outbox: events kept on local disk (SQLite, WAL, synchronous=FULL) until replayed.
 
-Entries replay in ``seq`` order, which is the order they were added, so one key's events keep
-their order as long as a key with pending entries sends its new events here too
-(``keys_pending``).
+Entries replay in ``ord`` order: the order the publisher *sent* them, which is not always the
+order they were added. An event handed to the broker that fails only after its delivery
+timeout arrives here after later events of its key that an open circuit already queued; its
+send order puts it back in front of them. One key's events keep their order as long as a key
+with pending entries sends its new events here too (``keys_pending``).
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     event TEXT NOT NULL,
     headers TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    ord INTEGER
 )
 """
+_ORD_INDEX = "CREATE INDEX IF NOT EXISTS outbox_ord ON outbox (ord, seq)"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Outbox:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.execute(_DDL)
+            _add_send_order(self._db)
         except (OSError, sqlite3.Error) as e:
             raise OutboxError(f"cannot open the outbox {path}: {e}") from e
 
@@ -64,23 +69,42 @@ class Outbox:
     ) -> int:
         return self.add_many([(topic, key, event, headers)])[0]
 
+    def last_order(self) -> int:
+        """The highest send order in use: a publisher numbers its sends after it."""
+        with self._lock:
+            return self._top_order()
+
+    def _top_order(self) -> int:
+        (top,) = self._db.execute("SELECT max(ord) FROM outbox").fetchone()
+        return int(top or 0)
+
     def add_many(
-        self, items: Iterable[tuple[str, str, dict[str, Any], dict[str, bytes] | None]]
+        self,
+        items: Iterable[tuple[str, str, dict[str, Any], dict[str, bytes] | None]],
+        orders: Iterable[int] | None = None,
     ) -> list[int]:
-        """Add several entries in one transaction; returns their seqs in order."""
+        """Add several entries in one transaction; returns their seqs in order.
+
+        ``orders`` are their send orders (by default: after every entry already here).
+        """
+        now = time.time()
         rows = [
-            (topic, key, codec.dumps(event), _headers_out(headers), time.time())
+            (topic, key, codec.dumps(event), _headers_out(headers), now)
             for topic, key, event, headers in items
         ]
+        given = list(orders) if orders is not None else None
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
+                if given is None:
+                    top = self._top_order()
+                    given = list(range(top + 1, top + 1 + len(rows)))
                 seqs = [
                     int(self._db.execute(
-                        "INSERT INTO outbox (topic, key, event, headers, created_at) "
-                        "VALUES (?, ?, ?, ?, ?)", row,
+                        "INSERT INTO outbox (topic, key, event, headers, created_at, ord) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (*row, order),
                     ).lastrowid or 0)
-                    for row in rows
+                    for row, order in zip(rows, given, strict=True)
                 ]  # fmt: skip
                 self._db.execute("COMMIT")
             except sqlite3.Error as e:
@@ -89,10 +113,11 @@ class Outbox:
         return seqs
 
     def pending(self, limit: int) -> list[OutboxEntry]:
-        """The oldest ``limit`` entries, in the order they were added."""
+        """The first ``limit`` entries, in the order they were sent."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, topic, key, event, headers, attempts FROM outbox ORDER BY seq LIMIT ?",
+                "SELECT seq, topic, key, event, headers, attempts FROM outbox "
+                "ORDER BY ord, seq LIMIT ?",
                 (limit,),
             ).fetchall()
         return [
@@ -136,6 +161,15 @@ class Outbox:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany(sql, params)
             self._db.execute("COMMIT")
+
+
+def _add_send_order(db: sqlite3.Connection) -> None:
+    """Outboxes written before entries had a send order replay in the order they were added."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+    if "ord" not in columns:
+        db.execute("ALTER TABLE outbox ADD COLUMN ord INTEGER")
+    db.execute("UPDATE outbox SET ord = seq WHERE ord IS NULL")
+    db.execute(_ORD_INDEX)
 
 
 def _headers_out(headers: dict[str, bytes] | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -25,6 +26,39 @@ EVENT = {
 
 def test_codec_round_trip() -> None:
     assert codec.loads(codec.dumps(EVENT)) == EVENT
+
+
+def test_entries_replay_in_send_order_not_in_the_order_added(tmp_path: Path) -> None:
+    with Outbox(tmp_path / "o.sqlite") as outbox:
+        start = outbox.last_order()
+        outbox.add_many(
+            [("orders", "k", {"n": n}, None) for n in (2, 3)], orders=[start + 2, start + 3]
+        )
+        outbox.add_many([("orders", "k", {"n": 1}, None)], orders=[start + 1])  # failed late
+        assert [e.event["n"] for e in outbox.pending(10)] == [1, 2, 3]
+        assert outbox.last_order() == start + 3
+        outbox.add("orders", "k", {"n": 4})  # no order given: after every entry
+        assert [e.event["n"] for e in outbox.pending(10)] == [1, 2, 3, 4]
+
+
+def test_an_outbox_written_before_send_orders_keeps_its_order(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
+        "key TEXT NOT NULL, event TEXT NOT NULL, headers TEXT NOT NULL DEFAULT '{}', "
+        "created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)"
+    )
+    for n in range(3):
+        db.execute(
+            "INSERT INTO outbox (topic, key, event, created_at) VALUES ('orders', 'k', ?, 0)",
+            (codec.dumps({"n": n}),),
+        )
+    db.commit()
+    db.close()
+    with Outbox(path) as outbox:
+        outbox.add("orders", "k", {"n": 3})
+        assert [e.event["n"] for e in outbox.pending(10)] == [0, 1, 2, 3]
 
 
 def test_order_ack_and_reopen(tmp_path: Path) -> None:
