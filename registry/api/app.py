@@ -67,7 +67,8 @@ def create_app(
         """Which instance leads (Tide's own endpoint; Confluent has no standard one)."""
         if replica is None:
             return json_response({"primary": None, "self": None, "is_primary": True})
-        return json_response({"primary": replica.primary_url(), "self": replica.url,
-                              "is_primary": replica.is_primary()})  # fmt: skip
+        leader = replica.primary()
+        return json_response({"primary": None if leader is None else leader[1],
+                              "self": replica.url, "is_primary": replica.is_primary()})  # fmt: skip
 
     return app

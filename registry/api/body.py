@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from registry.api.error_map import BadRequestError, PayloadTooLargeError
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -16,7 +19,11 @@ async def json_object(request: Request) -> dict[str, Any]:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"request body exceeds {MAX_BODY_BYTES} bytes")
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except ClientDisconnect as e:  # nobody is left to answer: one line in the log, no traceback
+        log.info("client went away mid-request", extra={"path": request.url.path})
+        raise BadRequestError("the client disconnected before sending the whole body") from e
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"request body exceeds {MAX_BODY_BYTES} bytes")
     try:

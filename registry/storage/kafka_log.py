@@ -145,16 +145,26 @@ class KafkaSchemaStore(SchemaStore):
         primary = self._view.primary
         return primary is not None and primary.instance == self.instance
 
-    def primary_url(self) -> str | None:
+    def primary(self) -> tuple[str, str] | None:
+        """(instance, url) of the primary the log names, if it can be alive.
+
+        The primary is told by its instance id, not its URL: a claim that carries this
+        instance's own URL under another id is a dead predecessor's (this process serves at that
+        address now), so no primary is known until a new one is elected.
+        """
         with self._changed:
-            return None if self._view.primary is None else self._view.primary.url
+            claim = self._view.primary
+            if claim is None or (claim.url == self.url and claim.instance != self.instance):
+                return None
+            return claim.instance, claim.url
 
     def lease(self) -> tuple[int, str | None, float]:
-        """(epoch, primary instance, when the primary was last heard of)."""
+        """(epoch, primary instance, when the primary was last heard of); no primary when the
+        log names a dead predecessor of this instance (see ``primary``): it is claimed at once."""
         with self._changed:
-            primary = self._view.primary
-            instance = None if primary is None else primary.instance
-            return self._view.epoch, instance, self._view.lease_renewed
+            epoch, renewed = self._view.epoch, self._view.lease_renewed
+        primary = self.primary()
+        return epoch, None if primary is None else primary[0], renewed
 
     # ------------------------------------------------------------------ writes (primary only)
 

@@ -36,8 +36,11 @@ class Cluster:
         self._root = root
         self.members: list[RegistryProcess] = []
 
-    def add(self) -> RegistryProcess:
-        member = RegistryProcess(free_port(), None, self._root / "logs", self._options)
+    def add(self, port: int | None = None) -> RegistryProcess:
+        """A new instance (a new instance id), on ``port`` if given: a restart at the same
+        address."""
+        port = free_port() if port is None else port
+        member = RegistryProcess(port, None, self._root / "logs", self._options)
         member.start(timeout_s=60)
         self.members.append(member)
         return member

@@ -141,3 +141,75 @@ def test_a_paused_primary_that_wakes_up_cannot_assign_an_id(cluster: Cluster) ->
     for member in cluster.alive:
         gauges = httpx.get(f"{member.url}/metrics", timeout=5).text
         assert f"registry_is_primary {1.0 if member.url == new else 0.0}" in gauges
+
+
+def test_writes_through_a_follower_go_on_while_the_primary_is_frozen(cluster: Cluster) -> None:
+    """A forward already sent to a primary that freezes is sent again to the one elected next:
+    writes do not wait for the frozen process to wake up."""
+    old = cluster.primary()
+    frozen = cluster.member(old)
+    follower = next(m for m in cluster.alive if m is not frozen)
+    assert frozen.process.pid is not None
+    os.kill(frozen.process.pid, signal.SIGSTOP)
+    answers: list[httpx.Response] = []
+    try:
+        with ThreadPoolExecutor(4) as pool:  # in flight to the frozen primary, then re-sent
+            writes = [
+                pool.submit(httpx.post, f"{follower.url}/subjects/during-{i}/versions",
+                            json={"schema": schema(f"D{i}")}, timeout=60)
+                for i in range(4)
+            ]  # fmt: skip
+            for write in writes:
+                answers.append(write.result(timeout=60))
+        still_frozen = not _woke(frozen.process.pid)
+    finally:
+        os.kill(frozen.process.pid, signal.SIGCONT)
+    assert still_frozen
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 4
+    new = cluster.primary(cluster.alive)
+    assert new != old
+    for member in cluster.alive:  # once awake, the old primary agrees on every write
+        seen = await_value(
+            lambda m=member: (lambda got: got if len(got) == 4 else None)(everything(m.url)),
+            30, f"{member.url} to catch up",
+        )  # fmt: skip
+        assert sorted(row[2] for row in seen) == sorted(a.json()["id"] for a in answers)
+
+
+def _woke(pid: int) -> bool:
+    """Whether a SIGSTOPped process runs again (state T = stopped)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return fields[0] != "T"
+
+
+def test_an_instance_restarted_at_its_address_never_names_its_predecessor(
+    cluster: Cluster,
+) -> None:
+    """The log's last claim carries the restarted instance's own URL under its dead
+    predecessor's id: the primary is told by id, so it neither forwards writes to itself nor
+    waits out the dead one's lease."""
+    old = cluster.primary()
+    dead = cluster.member(old)
+    others = [m for m in cluster.alive if m is not dead]
+    for member in others:  # so that nobody else takes over meanwhile
+        os.kill(member.process.pid or 0, signal.SIGSTOP)
+    try:
+        dead.process.kill()
+        restarted = cluster.add(int(old.rsplit(":", 1)[1]))
+        views: list[dict[str, Any]] = []
+
+        def settled() -> dict[str, Any] | None:
+            view = httpx.get(f"{restarted.url}/v1/metadata/primary", timeout=2).json()
+            views.append(view)
+            return view if view["is_primary"] else None
+
+        await_value(settled, 30, "the restarted instance to take over")
+        answer = httpx.post(f"{restarted.url}/subjects/after-restart/versions",
+                            json={"schema": schema("AfterRestart")}, timeout=30)  # fmt: skip
+    finally:
+        for member in others:
+            os.kill(member.process.pid or 0, signal.SIGCONT)
+    assert all(v["is_primary"] or v["primary"] != restarted.url for v in views), views
+    assert answer.status_code == 200, answer.text
+    assert cluster.primary(cluster.alive) == restarted.url
