@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from producers.topics import TopicSpec, ensure_topics
 from schemas.loader import load
 from tide.stack.broker import EmbeddedBroker
 from tide.stack.ports import free_port
+from tide.stack.registry_process import RegistryProcess, registry_answers
 
 
 def run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -79,3 +82,24 @@ def test_invalid_event_is_refused_naming_the_field(registry_url: str) -> None:
             {"event_id": "x", "event_time": 0, "user_id": "u", "session_id": "s", "page": "/",
              "referrer": None, "region": "eu", "device": "FRIDGE"}
         )  # fmt: skip
+
+
+def test_a_client_gone_mid_request_is_one_log_line(tmp_path: Path) -> None:
+    registry = RegistryProcess(free_port(), tmp_path / "r.sqlite", tmp_path / "logs")
+    registry.start()
+    try:
+        host, port = registry.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as s:  # promises 1,000 bytes, sends 10
+            s.sendall(
+                b"POST /subjects/gone/versions HTTP/1.1\r\nHost: x\r\n"
+                b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"schema":'
+            )
+        log = tmp_path / "logs" / f"registry-{port}.log"
+        deadline = time.monotonic() + 30
+        while "client went away" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.05)  # polling interval of the condition
+        assert "Traceback" not in log.read_text()
+        assert registry_answers(registry.url)  # and it goes on serving
+    finally:
+        registry.stop()
