@@ -3,10 +3,12 @@
 Precision 12: 4,096 registers, standard error 1.04/sqrt(4096) = 1.6%; the estimate is within
 ±5% (about three standard errors) of the true count for all but ~1 in 300 windows. Small sets
 are estimated by linear counting, off only by the values that share a register beyond the
-expected number (n²/8192 of them): within ±6 of the true count below a few hundred. Values are hashed with DuckDB's 64-bit ``hash()`` inside the
-decode query (one vectorized pass; the same DuckDB version gives the same hash, so a replay
-rebuilds identical registers). The top 12 bits pick the register; the register keeps the
-highest rank (1 + leading zeros) of the remaining 52 bits seen.
+expected number (n²/8192 of them): within ±6 of the true count below a few hundred.
+
+Values are hashed with DuckDB's 64-bit ``hash()`` inside the decode query (one vectorized pass;
+the same DuckDB version gives the same hash, so a replay rebuilds identical registers). The top
+12 bits pick the register; the register keeps the highest rank (1 + leading zeros) of the
+remaining 52 bits seen.
 """
 
 from __future__ import annotations
