@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from registry import canonical, compatibility, references
+from registry import avro_text, canonical, compatibility, references
 from registry.canonical import ParsedSchema
 from registry.compatibility import Level
 from registry.deletion import Deletion
@@ -62,6 +62,7 @@ class Registry:
         self.policy = Policy(store)
         self.deletion = Deletion(store)
         self._parsed: dict[SchemaId, ParsedSchema] = {}
+        self._strings: dict[SchemaId, str] = {}
         # one registration at a time: a check against the latest version must still hold
         # when the version is appended
         self._registering = threading.Lock()
@@ -157,6 +158,26 @@ class Registry:
         if stored is None:
             raise SchemaNotFoundError(f"Schema {schema_id} not found")
         return stored
+
+    def schema_string(self, stored: StoredSchema) -> str:
+        """The schema text as Confluent returns it (its parsed canonical string).
+
+        Identity stays the stored normalized text; this is only how it is spelled on the way
+        out. Avro: Avro Java's ``Schema.toString()`` order; JSON Schema: compact JSON.
+        """
+        found = self._strings.get(stored.id)
+        if found is None:
+            found = stored.text
+            if stored.schema_type == "AVRO":
+                try:
+                    dependencies = self._dependencies(stored.references, set())
+                except RegistryError:  # a reference gone for good: its names stay names
+                    dependencies = []
+                found = avro_text.confluent_string(stored.text, dependencies)
+            if len(self._strings) >= _PARSED_CACHE:
+                self._strings.clear()
+            self._strings[stored.id] = found
+        return found
 
     def max_schema_id(self) -> SchemaId | None:
         return self._store.max_schema_id()

@@ -33,13 +33,17 @@ def _schema_fields(stored: StoredSchema) -> dict[str, Any]:
     return fields
 
 
-def _versioned(v: VersionedSchema) -> dict[str, Any]:
+def versioned(registry: Registry, v: VersionedSchema) -> dict[str, Any]:
+    """A subject version as Confluent's ``Schema`` entity."""
     body: dict[str, Any] = {"subject": v.subject, "version": v.version, "id": v.schema.id}
-    return body | _schema_fields(v.schema) | {"schema": v.schema.text}
+    return body | _schema_fields(v.schema) | {"schema": registry.schema_string(v.schema)}
 
 
 def build_router(registry: Registry) -> APIRouter:
     router = APIRouter()
+
+    def _versioned(v: VersionedSchema) -> dict[str, Any]:
+        return versioned(registry, v)
 
     @router.get("/")
     def root() -> JSONResponse:
@@ -84,7 +88,7 @@ def build_router(registry: Registry) -> APIRouter:
     @router.get("/subjects/{subject}/versions/{version}/schema")
     def version_schema(subject: str, version: str, deleted: bool = False) -> PlainTextResponse:
         found = registry.version(Subject(subject), version, deleted)
-        return PlainTextResponse(found.schema.text, media_type=MEDIA_TYPE)
+        return PlainTextResponse(registry.schema_string(found.schema), media_type=MEDIA_TYPE)
 
     @router.get("/subjects/{subject}/versions/{version}/referencedby")
     def referenced_by(subject: str, version: str) -> JSONResponse:
@@ -106,7 +110,7 @@ def build_router(registry: Registry) -> APIRouter:
     def by_id(schema_id: int, subject: str = "", fetchMaxId: bool = False) -> JSONResponse:
         # ``subject`` selects a schema context in Confluent; there is one context here.
         stored = registry.schema_by_id(SchemaId(schema_id))
-        body = _schema_fields(stored) | {"schema": stored.text}
+        body = _schema_fields(stored) | {"schema": registry.schema_string(stored)}
         if fetchMaxId:
             body["maxId"] = registry.max_schema_id()
         return json_response(body)
@@ -114,7 +118,7 @@ def build_router(registry: Registry) -> APIRouter:
     @router.get("/schemas/ids/{schema_id}/schema")
     def raw_by_id(schema_id: int) -> PlainTextResponse:
         stored = registry.schema_by_id(SchemaId(schema_id))
-        return PlainTextResponse(stored.text, media_type=MEDIA_TYPE)
+        return PlainTextResponse(registry.schema_string(stored), media_type=MEDIA_TYPE)
 
     @router.get("/schemas/ids/{schema_id}/subjects")
     def subjects_of(schema_id: int) -> JSONResponse:

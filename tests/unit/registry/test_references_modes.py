@@ -209,7 +209,7 @@ def test_schemas_listing(client: TestClient) -> None:
                                                               ("other", 1)]  # fmt: skip
     latest = call(client, "GET", "/schemas?subjectPrefix=app&latestOnly=true")[1]
     assert [(s["subject"], s["version"], s["schema"]) for s in latest] == [
-        ("app-a", 2, json.dumps(json.loads(a2), sort_keys=True, separators=(",", ":")))
+        ("app-a", 2, json.dumps(json.loads(a2), separators=(",", ":")))  # Avro's order
     ]
     assert call(client, "GET", "/subjects?subjectPrefix=oth")[1] == ["other"]
     assert len(call(client, "GET", "/schemas?offset=1&limit=1")[1]) == 1
