@@ -17,6 +17,7 @@ of it; ``flush()`` delivers what is in flight and then drains.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -58,6 +59,7 @@ QUEUE_BATCH = 256  # events written to the outbox per transaction (one fsync), t
 POLL_EVERY = 64  # sends between two polls of delivery reports
 DRAIN_STEP = 2_000  # outbox entries replayed between sends once the broker is back
 _BROKER_DOWN = (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT, KafkaError._RESOLVE)
+_PURGED = (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class Publisher:
                                                     RetriesExhaustedError)
         )  # fmt: skip
         self.broker_breaker = CircuitBreaker("broker", config.breaker, failure_on=(KafkaException,))
-        self._producer = Producer({**config.producer.librdkafka(), "error_cb": self._on_error})
+        self._producer = self._new_producer()
         self.stats = PublisherStats()
         self.last_outage: str | None = None  # why events were last queued, for the user
         self._buffer: list[tuple[str, str, dict[str, Any], int]] = []  # queued, not on disk
@@ -151,6 +153,19 @@ class Publisher:
 
         return self.registry_breaker.call(with_retries)
 
+    def _new_producer(self) -> Producer:
+        return Producer({**self._config.producer.librdkafka(), "error_cb": self._on_error})
+
+    def _renew_producer(self) -> None:
+        """After an outage, a fresh client: one that lived through a broker restart can stay
+        wedged (the embedded broker forgets its idempotence state and every retry times out).
+        What the old one still holds fails now, back to the outbox in send order, and is
+        replayed — at least once: a record that reached the broker just before can repeat."""
+        old, self._producer = self._producer, self._new_producer()
+        old.purge()
+        old.flush(5.0)  # serves the purged events' reports: each goes to the outbox
+        log.info("producer renewed after an outage", extra={"outbox": len(self._buffer)})
+
     def _produce(
         self, topic: str, key: str, value: bytes, callback: Callable[[Any, Message], None]
     ) -> None:
@@ -189,9 +204,10 @@ class Publisher:
         order: int,
     ) -> None:
         if error is not None:
-            log.warning("delivery failed, queued", extra={"topic": message.topic(),
-                                                          "error": str(error)})  # fmt: skip
-            self.broker_breaker.record_failure()
+            if error.code() not in _PURGED:
+                log.warning("delivery failed, queued", extra={"topic": message.topic(),
+                                                              "error": str(error)})  # fmt: skip
+                self.broker_breaker.record_failure()
             self._queue(message.topic() or "", key, event, order)  # in front of later ones
             return
         self.broker_breaker.record_success()
@@ -215,6 +231,11 @@ class Publisher:
             f"Kafka broker not reachable at {self._config.producer.bootstrap_servers}"
         )
         log.warning("broker unreachable", extra={"error": str(error)})
+        self.broker_breaker.trip()
+
+    def broker_down(self, reason: str) -> None:
+        """The broker is known down before the first send: queue at once, probe as usual."""
+        self.last_outage = reason
         self.broker_breaker.trip()
 
     def dead_letter(self, topic: str, source: str, reason: str, payload: bytes) -> None:
@@ -256,9 +277,9 @@ class Publisher:
     def _drain_step(self, limit: int | None, wait_s: float, batch: int = 5_000) -> int:
         """Replay up to ``limit`` entries (all if None), in order, if nothing is in flight."""
         self._commit_queue()
-        if self._producer.flush(wait_s):
+        if self._settle(wait_s):
             return 0  # earlier events of the same keys are still in flight: keep the order
-        if not self._broker_ready():
+        if not self._broker_ready(0.5):
             return 0
         replayed = 0
         step = batch if limit is None else min(batch, limit)
@@ -292,12 +313,25 @@ class Publisher:
             log.info("outbox replayed", extra={"events": replayed, "left": len(self._outbox)})
         return replayed
 
+    def _settle(self, timeout_s: float) -> int:
+        """Wait for the events in flight; returns how many still are. Once the broker's circuit
+        is open they are not waited for until ``delivery.timeout.ms``: they go to the outbox
+        now (at least once: one that reached the broker before it went away can repeat)."""
+        deadline = time.monotonic() + timeout_s
+        while len(self._producer) and (left := deadline - time.monotonic()) > 0:
+            self._producer.flush(min(0.1, left))
+            if len(self._producer) and self.broker_breaker.state is not BreakerState.CLOSED:
+                self._producer.purge()
+                self._producer.flush(1.0)  # serves the purged events' reports
+        return len(self._producer)
+
     def _broker_ready(self, probe_s: float = 2.0) -> bool:
         if self.broker_breaker.state is BreakerState.CLOSED:
             return True
         if not self.broker_breaker.allow():
             return False
         if self.broker_answers(probe_s):
+            self._renew_producer()
             self.broker_breaker.record_success()
             return True
         self.broker_breaker.record_failure()
@@ -310,7 +344,7 @@ class Publisher:
 
     def flush(self, timeout_s: float = 30.0) -> PublisherStats:
         """Deliver what is in flight, then replay the outbox if the dependencies answer."""
-        self._producer.flush(timeout_s)
+        self._settle(timeout_s)
         self.drain()
         return self.stats
 

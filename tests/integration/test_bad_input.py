@@ -55,10 +55,23 @@ def test_registry_down(tmp_path: Path, broker: EmbeddedBroker) -> None:
     assert_refused(run(tmp_path, env, "schema", "sync"), "registry not reachable")
 
 
-def test_broker_not_reachable(tmp_path: Path, registry_url: str) -> None:
-    address = f"127.0.0.1:{free_port()}"
+def test_broker_down_at_start_keeps_the_events_in_the_outbox(
+    tmp_path: Path, registry_url: str
+) -> None:
+    port = free_port()
+    address = f"127.0.0.1:{port}"
     env = {"TIDE_KAFKA__BOOTSTRAP_SERVERS": address, "TIDE_REGISTRY__URL": registry_url}
-    assert_refused(run(tmp_path, env, "produce", "clicks", "-n", "5"), "not reachable", address)
+    result = run(tmp_path, env, "produce", "clicks", "-n", "5")
+    assert_refused(result, "not reachable", address, "5 events kept in the outbox")
+    broker = EmbeddedBroker(port, tmp_path / "broker")  # the broker comes up afterwards
+    broker.start()
+    try:
+        ensure_topics(address, [TopicSpec("clicks", 1)])
+        drained = run(tmp_path, env, "produce", "drain")
+        assert drained.returncode == 0, drained.stderr
+        assert "5 events replayed" in drained.stdout
+    finally:
+        broker.stop()
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,13 @@ answers with partition and offset, refused records in the DLQ, Confluent-style e
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,6 +23,8 @@ from tests.integration.test_file_ingestion import read
 from tide.ops.topics import create_pipeline_topics
 from tide.settings import KafkaSettings
 from tide.stack.broker import EmbeddedBroker
+from tide.stack.ports import free_port
+from tide.stack.process import ServerProcess
 
 CLICK = {"event_id": "2f6d3c4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "event_time": 1795400000000,
          "user_id": "u1", "session_id": "s1", "page": "/cart", "referrer": {"string": "/"},
@@ -79,3 +85,57 @@ def test_bad_requests(client: TestClient, path: str, body: object, status: int, 
     content = body if isinstance(body, str) else json.dumps(body)
     response = client.post(path, content=content)
     assert (response.status_code, response.json()["error_code"]) == (status, code)
+
+
+def test_serve_recovers_by_itself_after_a_broker_restart(
+    fresh_broker: EmbeddedBroker, registry_url: str, tmp_path: Path
+) -> None:
+    """`tide produce serve` under a broker kill -9 and restart: requests during the outage are
+    answered (queued), and after it they are delivered again — without restarting serve."""
+    kafka = KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers)
+    create_pipeline_topics(kafka)
+    port = free_port()
+    env = {**os.environ, "TIDE_DATA_DIR": str(tmp_path / "serve"),
+           "TIDE_KAFKA__BOOTSTRAP_SERVERS": fresh_broker.bootstrap_servers,
+           "TIDE_REGISTRY__URL": registry_url}  # fmt: skip
+    serve = ServerProcess(
+        "serve", [sys.executable, "-m", "tide", "produce", "serve", "--port", str(port)],
+        tmp_path / "serve.log", env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/topics/clicks"
+    serve.start(lambda: _answers(url), timeout_s=60)
+    try:
+        sent = 0
+
+        def post() -> list[dict[str, object]]:
+            nonlocal sent
+            records = [{"key": f"u{sent + i}", "value": {**CLICK, "user_id": f"u{sent + i}"}}
+                       for i in range(5)]  # fmt: skip
+            sent += 5
+            answer = httpx.post(url, json={"records": records}, timeout=60)
+            assert answer.status_code == 200, answer.text
+            return list(answer.json()["offsets"])
+
+        assert not any(o["queued"] for o in post())
+        fresh_broker.kill()
+        assert all(o["queued"] for o in post())  # kept on disk, answered
+        fresh_broker.start()  # in memory: back empty
+        create_pipeline_topics(kafka)
+        deadline = time.monotonic() + 60
+        while any(o["queued"] for o in post()):
+            assert time.monotonic() < deadline, "serve never delivered again"
+        for _ in range(5):  # and it stays so: delivered, with offsets
+            assert all(not o["queued"] and o["offset"] is not None for o in post())
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert "tide_outbox_pending 0" in metrics
+        assert len(read(fresh_broker.bootstrap_servers, "clicks")) >= sent - 5  # all but the first
+    finally:
+        serve.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.post(url, json={"records": []}, timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True

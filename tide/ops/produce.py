@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from producers.config import ProducerConfig
-from producers.errors import ProducerError, UnknownTopicError
+from producers.errors import BrokerUnavailableError, ProducerError, UnknownTopicError
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
 from producers.generators.orders import orders
@@ -22,6 +23,7 @@ from producers.topics import partitions_of
 from schemas.loader import load, load_all
 from tide.settings import TideSettings
 
+log = logging.getLogger(__name__)
 Generator = Callable[[int, EventClock, int | None], Iterator[tuple[str, dict[str, Any]]]]
 GENERATORS: dict[str, Generator] = {"clicks": clicks, "orders": orders}
 
@@ -44,6 +46,25 @@ def open_publisher(settings: TideSettings, registry: RegistryClient) -> Publishe
         ),
     )
     return build_publisher(config, registry, contracts)
+
+
+def _broker_check(settings: TideSettings, topic: str) -> str | None:
+    """None if the broker has ``topic`` (UnknownTopicError if it answers without it); else why
+    it cannot be asked — the events then go to the outbox, to be replayed once it answers."""
+    try:
+        partitions_of(settings.kafka.bootstrap_servers, topic, timeout_s=2.0)
+    except BrokerUnavailableError as e:
+        return str(e)
+    return None
+
+
+def _open_for(settings: TideSettings, registry: RegistryClient, topic: str) -> Publisher:
+    down = _broker_check(settings, topic)
+    publisher = open_publisher(settings, registry)
+    if down is not None:
+        log.warning("broker down at start: events go to the outbox", extra={"error": down})
+        publisher.broker_down(down)
+    return publisher
 
 
 def _finish(publisher: Publisher, settings: TideSettings) -> PublisherStats:
@@ -73,14 +94,13 @@ def generate(
     if topic not in GENERATORS:
         known = ", ".join(GENERATORS)
         raise UnknownTopicError(f"no generator for topic {topic!r} (choose {known})")
-    partitions_of(settings.kafka.bootstrap_servers, topic)
     clock = (
         EventClock.spanning(count, span_s, late_share)
         if span_s is not None
         else EventClock.realtime(late_share)
     )
     with RegistryClient(settings.registry.url) as registry:
-        publisher = open_publisher(settings, registry)
+        publisher = _open_for(settings, registry, topic)
         try:
             publisher.drain()  # what an earlier run left behind goes first
             started = time.monotonic()
@@ -106,9 +126,8 @@ def ingest_file(
 ) -> IngestSummary:
     """Publish every line of ``path`` to ``topic``; refused lines go to ``<topic>.dlq``."""
     schema = load(topic).schema
-    partitions_of(settings.kafka.bootstrap_servers, topic)
     with RegistryClient(settings.registry.url) as registry:
-        publisher = open_publisher(settings, registry)
+        publisher = _open_for(settings, registry, topic)
         try:
             summary = ingest_jsonl(path, topic, schema, publisher, key_field, progress)
             _finish(publisher, settings)
