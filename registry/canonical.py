@@ -56,8 +56,10 @@ def parse(
     (``{"type": "int"}`` and ``"int"``, namespaces written out or inherited, alias order).
     """
     kind = schema_kind(schema_type)
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidSchemaError("the request has no 'schema' string")
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise InvalidSchemaError("Empty schema")  # Confluent's words
+    if not isinstance(text, str):
+        raise InvalidSchemaError(f"'schema' must be a string, got {text!r}")
     if kind == "JSON":
         if dependencies:
             raise InvalidSchemaError("references are supported for AVRO schemas only")

@@ -82,6 +82,28 @@ def check(new: ParsedSchema, existing: list[tuple[int, ParsedSchema]], level: Le
     return reasons
 
 
+def first_break(
+    new: ParsedSchema, existing: list[tuple[int, ParsedSchema]], level: Level
+) -> tuple[int, list[str], bool] | None:
+    """The first version ``new`` may not follow, as Confluent looks: newest first.
+
+    (version, reasons, whether Confluent's message names that version) or None. Confluent
+    names it when the new schema cannot read it, or under a one-way level; under FULL, a
+    version that only cannot read the new schema goes unnamed.
+    """
+    if level is Level.NONE or not existing:
+        return None
+    targets = existing if level.endswith("TRANSITIVE") else existing[-1:]
+    backward, forward = _directions(level)
+    for version, old in reversed(targets):
+        ahead = [f"version {version} cannot read the new schema: {r}" for r in _reasons(old, new)]
+        behind = [f"new schema cannot read version {version}: {r}" for r in _reasons(new, old)]
+        reasons = (ahead if forward else []) + (behind if backward else [])
+        if reasons:
+            return version, reasons, not (forward and backward) or bool(behind)
+    return None
+
+
 def incompatibilities(new: str, existing: list[tuple[int, str]], level: Level) -> list[str]:
     """:func:`check` for Avro schema texts without references."""
     return check(parse(new), [(v, parse(text)) for v, text in existing], level)

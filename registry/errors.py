@@ -23,6 +23,10 @@ class InvalidSchemaError(RegistryError):
     """The schema text is not a valid schema of its type."""
 
 
+class InvalidSubjectError(RegistryError):
+    """The subject name has control characters or is reserved."""
+
+
 class InvalidVersionError(RegistryError):
     """A version must be a positive integer, -1 or 'latest'."""
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from registry import compatibility
 from registry.compatibility import Level
 from registry.errors import (
+    InvalidSubjectError,
     OperationNotPermittedError,
     SubjectConfigNotFoundError,
     SubjectModeNotFoundError,
+    SubjectNotFoundError,
 )
-from registry.ids import Subject
+from registry.ids import Subject, valid_subject
 from registry.modes import DEFAULT_MODE, Mode, parse_mode
 from registry.storage.base import COMPATIBILITY, LIVE, MODE, SOFT_DELETED, SchemaStore
 
@@ -31,6 +33,7 @@ class Policy:
         return Level(found) if found else compatibility.DEFAULT_LEVEL
 
     def set_compatibility(self, subject: Subject | None, level: object) -> Level:
+        _check_subject(subject)
         parsed = compatibility.parse_level(level)
         self._store.set_setting(COMPATIBILITY, subject, parsed.value)
         return parsed
@@ -55,6 +58,7 @@ class Policy:
     def set_mode(self, subject: Subject | None, mode: object, force: bool = False) -> Mode:
         """IMPORT only on an empty registry (or subject), unless ``force``: imported ids
         would otherwise collide with ones already handed out."""
+        _check_subject(subject)
         parsed = parse_mode(mode)
         if parsed is Mode.IMPORT and not force:
             if subject is None and self._store.subjects(SOFT_DELETED):
@@ -69,7 +73,22 @@ class Policy:
         self._store.set_setting(MODE, subject, parsed.value)
         return parsed
 
+    def clear_mode(self, subject: Subject | None) -> None:
+        """``{"mode": null}``: the subject (or global) setting goes, as Confluent's PUT."""
+        _check_subject(subject)
+        self._store.delete_setting(MODE, subject)
+
     def delete_mode(self, subject: Subject | None) -> Mode:
-        previous = self.mode(subject)
+        """Remove the setting; returns the subject's own mode (the mode in force, globally).
+        A subject without a mode of its own is 40401, as Confluent answers."""
+        own = self._store.setting(MODE, subject) if subject else None
+        if subject and own is None:
+            raise SubjectNotFoundError(f"Subject '{subject}' not found.")
+        previous = Mode(own) if own else self.mode(subject)
         self._store.delete_setting(MODE, subject)
         return previous
+
+
+def _check_subject(subject: Subject | None) -> None:
+    if subject is not None and not valid_subject(subject):
+        raise InvalidSubjectError(f"The specified subject '{subject}' is not a valid.")

@@ -13,13 +13,14 @@ from registry.errors import (
     ImportConflictError,
     IncompatibleSchemaError,
     InvalidSchemaError,
+    InvalidSubjectError,
     OperationNotPermittedError,
     RegistryError,
     SchemaNotFoundError,
     SubjectNotFoundError,
     VersionNotFoundError,
 )
-from registry.ids import INT32_END, SchemaId, Subject
+from registry.ids import INT32_END, SchemaId, Subject, valid_subject
 from registry.modes import Mode, read_only
 from registry.policy import Policy
 from registry.references import Reference
@@ -34,6 +35,7 @@ from registry.storage.base import (
 from registry.versions import LATEST, parse_version
 
 _PARSED_CACHE = 4096  # parsed schemas kept for compatibility checks (ids are immutable)
+_MAX_LOGGED_SCHEMA = 10 * 1024  # Confluent's cut for the old schema in a 409 message
 
 
 @dataclass(frozen=True)
@@ -75,16 +77,25 @@ class Registry:
         version: object = None,
     ) -> SubjectVersion:
         """Register under ``subject``; an explicit id/version only in IMPORT mode."""
+        if not valid_subject(subject):
+            raise InvalidSubjectError(f"The specified subject '{subject}' is not a valid.")
         mode = self.policy.mode(subject)
         if read_only(mode):
             raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode")
         explicit = schema_id is not None or version is not None
+        if mode is Mode.IMPORT and schema_id is None:  # Confluent's words (context: default)
+            raise OperationNotPermittedError(
+                f"Subject {subject} in context  is not in read-write mode"
+            )
         if explicit and mode is not Mode.IMPORT:
             raise OperationNotPermittedError(
                 f"Subject '{subject}' is not in import mode: 'id' and 'version' may only be "
                 "given in IMPORT mode"
             )
-        refs, parsed = self._parse(_candidate(candidate))
+        given = _candidate(candidate)
+        if _empty(given.text) and mode is not Mode.IMPORT:
+            given = self._latest_as_candidate(subject, given)
+        refs, parsed = self._parse(given)
         wanted_id = _positive("id", schema_id)
         wanted_version = None if version is None else parse_version(_int("version", version))
         with self._registering:
@@ -108,6 +119,10 @@ class Registry:
             return existing
         if mode is not Mode.IMPORT:
             self._check_compatible(subject, parsed)
+        elif wanted_version not in (None, LATEST):
+            revived = self._revive(subject, wanted_version, refs, parsed)
+            if revived is not None:
+                return revived
         new = NewVersion(
             subject, parsed.schema_type, parsed.canonical, refs,
             None if wanted_id is None else SchemaId(wanted_id),
@@ -115,15 +130,50 @@ class Registry:
         )  # fmt: skip
         return self._store.register(new)
 
+    def _revive(
+        self,
+        subject: Subject,
+        version: int | None,
+        refs: tuple[Reference, ...],
+        parsed: ParsedSchema,
+    ) -> SubjectVersion | None:
+        """Importing a soft-deleted version again, same schema (and so same id): it is live
+        again, as Confluent's import overwrites the version with itself."""
+        held = next((v for v in self._store.versions(subject, SOFT_DELETED)
+                     if v.version == version and v.state == SOFT_DELETED), None)  # fmt: skip
+        if held is None:
+            return None
+        stored = self.schema_by_id(held.schema_id)
+        if (stored.text, stored.references) != (parsed.canonical, refs):
+            return None
+        self._store.set_state(subject, [held.version], LIVE)
+        return SubjectVersion(subject, held.version, held.schema_id)
+
+    def _latest_as_candidate(self, subject: Subject, given: Candidate) -> Candidate:
+        """No schema given: Confluent registers the latest version's again (else 42201)."""
+        live = self._store.versions(subject)
+        if not live:
+            raise InvalidSchemaError("Empty schema")
+        stored = self.schema_by_id(live[-1].schema_id)
+        refs = [r.to_json() for r in stored.references]
+        return Candidate(stored.text, stored.schema_type, refs or None, given.normalize)
+
     def _check_compatible(self, subject: Subject, parsed: ParsedSchema) -> None:
         level = self.policy.compatibility(subject)
-        reasons = compatibility.check(parsed, self._history(subject), level)
-        if reasons:
-            raise IncompatibleSchemaError(
-                f"Schema being registered is incompatible with an earlier schema for subject "
-                f"'{subject}' ({level}): {'; '.join(reasons)}",
-                reasons,
-            )
+        found = compatibility.first_break(parsed, self._history(subject), level)
+        if found is None:
+            return
+        version, reasons, named = found
+        details = list(reasons)
+        if named:
+            old = self.version(subject, version).schema
+            details += [f"{{oldSchemaVersion: {version}}}", _old_schema(self.schema_string(old))]
+        details.append(f"{{validateFields: 'false', compatibility: '{level}'}}")
+        raise IncompatibleSchemaError(
+            "Schema being registered is incompatible with an earlier schema for subject "
+            f'"{subject}", details: [{", ".join(details)}]',
+            reasons,
+        )
 
     def _history(self, subject: Subject) -> list[tuple[int, ParsedSchema]]:
         return [(v.version, self._parsed_by_id(v.schema_id)) for v in self._store.versions(subject)]
@@ -131,14 +181,23 @@ class Registry:
     def incompatibilities(
         self, subject: Subject, candidate: Candidate | str, version: str | int | None = None
     ) -> list[str]:
-        """Why the candidate breaks the subject's level (against ``version`` only, if given)."""
-        _, parsed = self._parse(_candidate(candidate))
+        """Why the candidate breaks the subject's level (against ``version`` only, if given).
+
+        As Confluent: a version that does not exist is 40402 (whether the subject does or
+        not), except ``latest`` of a subject without versions, which nothing contradicts.
+        """
         level = self.policy.compatibility(subject)
         if version is None:
+            _, parsed = self._parse(_candidate(candidate))
             return compatibility.check(parsed, self._history(subject), level)
-        chosen = self.version(subject, version)
+        number = parse_version(version)
+        live = self._store.versions(subject)
+        chosen = live[-1:] if number == LATEST else [v for v in live if v.version == number]
+        if not chosen and number != LATEST:
+            raise VersionNotFoundError(f"Version {number} not found.")
+        _, parsed = self._parse(_candidate(candidate))
         single = compatibility.parse_level(level.removesuffix("_TRANSITIVE"))
-        pair = [(chosen.version, self._parsed_by_id(chosen.schema.id))]
+        pair = [(v.version, self._parsed_by_id(v.schema_id)) for v in chosen]
         return compatibility.check(parsed, pair, single)
 
     def lookup(
@@ -203,8 +262,15 @@ class Registry:
             raise SubjectNotFoundError(f"Subject '{subject}' not found.")
         return versions
 
-    def subjects(self, deleted: bool = False, prefix: str = "") -> list[Subject]:
-        found = self._store.subjects(SOFT_DELETED if deleted else LIVE)
+    def subjects(
+        self, deleted: bool = False, prefix: str = "", deleted_only: bool = False
+    ) -> list[Subject]:
+        """Subjects with a live version; ``deleted``: also those whose every version is
+        soft-deleted; ``deleted_only``: only those (Confluent's ``deletedOnly``)."""
+        found = self._store.subjects(SOFT_DELETED if deleted or deleted_only else LIVE)
+        if deleted_only:
+            live = set(self._store.subjects(LIVE))
+            found = [s for s in found if s not in live]
         return [s for s in found if s.startswith(prefix)]
 
     def schemas(
@@ -283,6 +349,17 @@ class Registry:
                 self._parsed.clear()
             self._parsed[schema_id] = found
         return found
+
+
+def _empty(text: object) -> bool:
+    return text is None or (isinstance(text, str) and not text.strip())
+
+
+def _old_schema(text: str) -> str:
+    """Confluent's ``{oldSchema: '...'}``, cut at 10 KiB."""
+    if len(text) <= _MAX_LOGGED_SCHEMA:
+        return f"{{oldSchema: '{text}'}}"
+    return f"{{oldSchema: <truncated> '{text[:_MAX_LOGGED_SCHEMA]}...'}}"
 
 
 def _candidate(given: Candidate | str) -> Candidate:

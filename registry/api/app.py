@@ -14,6 +14,7 @@ from registry.api.config_routes import build_config_router, build_mode_router
 from registry.api.error_map import error_response, handle_registry_error
 from registry.api.forwarding import Forwarding, Replica
 from registry.api.metrics import RequestMetrics
+from registry.api.paths import EncodedSlashes
 from registry.api.routes import build_router, json_response
 from registry.errors import RegistryError
 from registry.service import Registry
@@ -27,6 +28,9 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    if errors and all(e["loc"][0] in ("path", "query") for e in errors):
+        # JAX-RS answers a path or query parameter it cannot convert with a plain 404
+        return error_response(404, 404, "HTTP 404 Not Found")
     where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
     return error_response(422, 42200, f"invalid request: {where or exc}")
 
@@ -44,6 +48,7 @@ def create_app(
     if users:
         app.middleware("http")(BasicAuth(users).middleware)  # before any forwarding
     app.middleware("http")(metrics.middleware)
+    app.add_middleware(EncodedSlashes)  # outermost: every layer sees the subject whole
     app.add_exception_handler(RegistryError, handle_registry_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

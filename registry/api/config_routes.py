@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from registry.api.body import json_object
 from registry.api.routes import candidate, json_response
 from registry.ids import Subject
+from registry.policy import Policy
 from registry.service import Registry
 
 
@@ -23,7 +24,7 @@ def build_config_router(registry: Registry) -> APIRouter:
 
     @router.put("/config")
     async def put_global(request: Request) -> JSONResponse:
-        body = await json_object(request)
+        body = await json_object(request, "ConfigUpdateRequest")
         level = policy.set_compatibility(None, body.get("compatibility"))
         return json_response({"compatibility": level})
 
@@ -31,23 +32,23 @@ def build_config_router(registry: Registry) -> APIRouter:
     def delete_global() -> JSONResponse:
         return json_response({"compatibilityLevel": policy.delete_compatibility(None)})
 
-    @router.get("/config/{subject}")
+    @router.get("/config/{subject:subject}")
     def get_subject(subject: str, defaultToGlobal: bool = False) -> JSONResponse:
         level = policy.compatibility(Subject(subject), default_to_global=defaultToGlobal)
         return json_response({"compatibilityLevel": level})
 
-    @router.put("/config/{subject}")
+    @router.put("/config/{subject:subject}")
     async def put_subject(subject: str, request: Request) -> JSONResponse:
-        body = await json_object(request)
+        body = await json_object(request, "ConfigUpdateRequest")
         level = policy.set_compatibility(Subject(subject), body.get("compatibility"))
         return json_response({"compatibility": level})
 
-    @router.delete("/config/{subject}")
+    @router.delete("/config/{subject:subject}")
     def delete_subject(subject: str) -> JSONResponse:
         previous = policy.delete_compatibility(Subject(subject))
         return json_response({"compatibilityLevel": previous})
 
-    @router.post("/compatibility/subjects/{subject}/versions/{version}")
+    @router.post("/compatibility/subjects/{subject:subject}/versions/{version}")
     async def against_version(
         subject: str, version: str, request: Request, verbose: bool = False
     ) -> JSONResponse:
@@ -55,7 +56,7 @@ def build_config_router(registry: Registry) -> APIRouter:
         reasons = registry.incompatibilities(Subject(subject), candidate(body), version)
         return json_response(_verdict(reasons, verbose))
 
-    @router.post("/compatibility/subjects/{subject}/versions")
+    @router.post("/compatibility/subjects/{subject:subject}/versions")
     async def against_all(subject: str, request: Request, verbose: bool = False) -> JSONResponse:
         body = await json_object(request)
         reasons = registry.incompatibilities(Subject(subject), candidate(body))
@@ -74,27 +75,35 @@ def build_mode_router(registry: Registry) -> APIRouter:
 
     @router.put("/mode")
     async def put_global(request: Request, force: bool = False) -> JSONResponse:
-        body = await json_object(request)
-        return json_response({"mode": policy.set_mode(None, body.get("mode"), force)})
+        body = await json_object(request, "ModeUpdateRequest")
+        return json_response({"mode": _set_mode(policy, None, body, force)})
 
     @router.delete("/mode")
     def delete_global() -> JSONResponse:
         return json_response({"mode": policy.delete_mode(None)})
 
-    @router.get("/mode/{subject}")
+    @router.get("/mode/{subject:subject}")
     def get_subject(subject: str, defaultToGlobal: bool = False) -> JSONResponse:
         return json_response({"mode": policy.mode(Subject(subject), defaultToGlobal)})
 
-    @router.put("/mode/{subject}")
+    @router.put("/mode/{subject:subject}")
     async def put_subject(subject: str, request: Request, force: bool = False) -> JSONResponse:
-        body = await json_object(request)
-        return json_response({"mode": policy.set_mode(Subject(subject), body.get("mode"), force)})
+        body = await json_object(request, "ModeUpdateRequest")
+        return json_response({"mode": _set_mode(policy, Subject(subject), body, force)})
 
-    @router.delete("/mode/{subject}")
+    @router.delete("/mode/{subject:subject}")
     def delete_subject(subject: str) -> JSONResponse:
         return json_response({"mode": policy.delete_mode(Subject(subject))})
 
     return router
+
+
+def _set_mode(policy: Policy, subject: Subject | None, body: dict[str, Any], force: bool) -> Any:
+    """The mode set, or None when ``{"mode": null}`` cleared it (Confluent echoes the body)."""
+    if "mode" in body and body["mode"] is None:
+        policy.clear_mode(subject)
+        return None
+    return policy.set_mode(subject, body.get("mode"), force)
 
 
 def _verdict(reasons: list[str], verbose: bool) -> dict[str, Any]:

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from registry.api import paths  # noqa: F401  (registers the {subject:subject} convertor)
 from registry.api.body import json_object
 from registry.api.error_map import MEDIA_TYPE
 from registry.ids import SchemaId, Subject
 from registry.service import Candidate, Registry, VersionedSchema
-from registry.storage.base import StoredSchema
+from registry.storage.base import LIVE, SOFT_DELETED, StoredSchema
 
 SCHEMA_TYPES = ["AVRO", "JSON"]
 
@@ -36,7 +37,16 @@ def _schema_fields(stored: StoredSchema) -> dict[str, Any]:
 def versioned(registry: Registry, v: VersionedSchema) -> dict[str, Any]:
     """A subject version as Confluent's ``Schema`` entity."""
     body: dict[str, Any] = {"subject": v.subject, "version": v.version, "id": v.schema.id}
-    return body | _schema_fields(v.schema) | {"schema": registry.schema_string(v.schema)}
+    body |= _schema_fields(v.schema) | {"schema": registry.schema_string(v.schema)}
+    if v.state == SOFT_DELETED:
+        body["deleted"] = True
+    return body
+
+
+def page(items: list[Any], offset: int, limit: int) -> list[Any]:
+    """Confluent's ``offset``/``limit``: a limit of 0 or less is no limit."""
+    rest = items[max(offset, 0) :]
+    return rest[:limit] if limit > 0 else rest
 
 
 def build_router(registry: Registry) -> APIRouter:
@@ -50,18 +60,25 @@ def build_router(registry: Registry) -> APIRouter:
         return json_response({})
 
     @router.get("/subjects")
-    def subjects(deleted: bool = False, subjectPrefix: str = "") -> JSONResponse:
-        return json_response(registry.subjects(deleted, subjectPrefix))
+    def subjects(
+        deleted: bool = False,
+        deletedOnly: bool = False,
+        subjectPrefix: str = "",
+        offset: int = 0,
+        limit: int = -1,
+    ) -> JSONResponse:
+        found = registry.subjects(deleted, subjectPrefix, deletedOnly)
+        return json_response(page(found, offset, limit))
 
-    @router.delete("/subjects/{subject}")
+    @router.delete("/subjects/{subject:subject}")
     def delete_subject(subject: str, permanent: bool = False) -> JSONResponse:
         return json_response(registry.delete_subject(Subject(subject), permanent))
 
-    @router.delete("/subjects/{subject}/versions/{version}")
+    @router.delete("/subjects/{subject:subject}/versions/{version}")
     def delete_version(subject: str, version: str, permanent: bool = False) -> JSONResponse:
         return json_response(registry.delete_version(Subject(subject), version, permanent))
 
-    @router.post("/subjects/{subject}/versions")
+    @router.post("/subjects/{subject:subject}/versions")
     async def register(subject: str, request: Request, normalize: bool = False) -> JSONResponse:
         body = await json_object(request)
         done = registry.register(
@@ -69,7 +86,7 @@ def build_router(registry: Registry) -> APIRouter:
         )
         return json_response({"id": done.schema_id})
 
-    @router.post("/subjects/{subject}")
+    @router.post("/subjects/{subject:subject}")
     async def lookup(
         subject: str, request: Request, normalize: bool = False, deleted: bool = False
     ) -> JSONResponse:
@@ -77,20 +94,33 @@ def build_router(registry: Registry) -> APIRouter:
         found = registry.lookup(Subject(subject), candidate(body, normalize), deleted)
         return json_response(_versioned(found))
 
-    @router.get("/subjects/{subject}/versions")
-    def versions(subject: str, deleted: bool = False) -> JSONResponse:
-        return json_response([v.version for v in registry.versions(Subject(subject), deleted)])
+    @router.get("/subjects/{subject:subject}/versions")
+    def versions(
+        subject: str,
+        deleted: bool = False,
+        deletedOnly: bool = False,
+        deletedAsNegative: bool = False,
+        offset: int = 0,
+        limit: int = -1,
+    ) -> JSONResponse:
+        found = registry.versions(Subject(subject), deleted or deletedOnly)  # 40401 if none
+        if deletedAsNegative:
+            every = registry.versions(Subject(subject), deleted=True)
+            numbers = [v.version if v.state == LIVE else -v.version for v in every]
+        else:
+            numbers = [v.version for v in found if not deletedOnly or v.state != LIVE]
+        return json_response(page(numbers, offset, limit))
 
-    @router.get("/subjects/{subject}/versions/{version}")
+    @router.get("/subjects/{subject:subject}/versions/{version}")
     def version(subject: str, version: str, deleted: bool = False) -> JSONResponse:
         return json_response(_versioned(registry.version(Subject(subject), version, deleted)))
 
-    @router.get("/subjects/{subject}/versions/{version}/schema")
+    @router.get("/subjects/{subject:subject}/versions/{version}/schema")
     def version_schema(subject: str, version: str, deleted: bool = False) -> PlainTextResponse:
         found = registry.version(Subject(subject), version, deleted)
         return PlainTextResponse(registry.schema_string(found.schema), media_type=MEDIA_TYPE)
 
-    @router.get("/subjects/{subject}/versions/{version}/referencedby")
+    @router.get("/subjects/{subject:subject}/versions/{version}/referencedby")
     def referenced_by(subject: str, version: str) -> JSONResponse:
         return json_response(registry.referenced_by(Subject(subject), version))
 
@@ -121,14 +151,15 @@ def build_router(registry: Registry) -> APIRouter:
         return PlainTextResponse(registry.schema_string(stored), media_type=MEDIA_TYPE)
 
     @router.get("/schemas/ids/{schema_id}/subjects")
-    def subjects_of(schema_id: int) -> JSONResponse:
+    def subjects_of(schema_id: int, offset: int = 0, limit: int = -1) -> JSONResponse:
         usages = registry.usages(SchemaId(schema_id))
-        return json_response(sorted({u.subject for u in usages}))
+        return json_response(page(sorted({u.subject for u in usages}), offset, limit))
 
     @router.get("/schemas/ids/{schema_id}/versions")
-    def versions_of(schema_id: int) -> JSONResponse:
+    def versions_of(schema_id: int, offset: int = 0, limit: int = -1) -> JSONResponse:
         usages = registry.usages(SchemaId(schema_id))
-        return json_response([{"subject": u.subject, "version": u.version} for u in usages])
+        pairs = [{"subject": u.subject, "version": u.version} for u in usages]
+        return json_response(page(pairs, offset, limit))
 
     @router.get("/schemas/types")
     def types() -> JSONResponse:

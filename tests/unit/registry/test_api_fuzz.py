@@ -10,6 +10,7 @@ starts from a copy of one seeded database and sends a few requests; properties:
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,10 +121,9 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
         if not isinstance(route, APIRoute) or context.path == "/metrics":
             continue
         path_params = tuple(p.name for p in route.dependant.path_params)
+        template = re.sub(r"\{(\w+):\w+\}", r"{\1}", str(context.path))  # {subject:subject}
         query = tuple(p.alias for p in route.dependant.query_params)
-        found += [
-            Endpoint(m, str(context.path), path_params, query) for m in sorted(route.methods or ())
-        ]
+        found += [Endpoint(m, template, path_params, query) for m in sorted(route.methods or ())]
     return found
 
 
