@@ -238,6 +238,10 @@ class Registry:
             self._strings[stored.id] = found
         return found
 
+    def kafka_cluster_id(self) -> str | None:
+        """The id of the Kafka cluster holding the store (None: the store is not on Kafka)."""
+        return self._store.kafka_cluster_id()
+
     def max_schema_id(self) -> SchemaId | None:
         return self._store.max_schema_id()
 

@@ -14,10 +14,13 @@ from registry.api.config_routes import build_config_router, build_mode_router
 from registry.api.error_map import error_response, handle_registry_error
 from registry.api.forwarding import Forwarding, Replica
 from registry.api.metrics import RequestMetrics
+from registry.api.negotiation import ContentNegotiation
 from registry.api.paths import EncodedSlashes
 from registry.api.routes import build_router, json_response
 from registry.errors import RegistryError
 from registry.service import Registry
+
+SCHEMA_REGISTRY_CLUSTER = "schema-registry"  # Confluent's default schema.registry.group.id
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -45,6 +48,7 @@ def create_app(
     if replica is not None:
         forwarding = Forwarding(replica)
         app.middleware("http")(forwarding.middleware)
+    app.add_middleware(ContentNegotiation)  # 406/415 here, not forwarded
     if users:
         app.middleware("http")(BasicAuth(users).middleware)  # before any forwarding
     app.middleware("http")(metrics.middleware)
@@ -66,6 +70,13 @@ def create_app(
             "registry_log_applied_offset": ("Last offset of the registry log applied here.",
                                             float(replica.applied_offset)),
         })  # fmt: skip
+
+    @app.get("/v1/metadata/id", include_in_schema=False)
+    def cluster_id() -> JSONResponse:
+        """Confluent's ``ServerClusterId``; the registry cluster is its default group id."""
+        clusters = {"kafka-cluster": registry.kafka_cluster_id(),
+                    "schema-registry-cluster": SCHEMA_REGISTRY_CLUSTER}  # fmt: skip
+        return json_response({"scope": {"path": [], "clusters": clusters}})
 
     @app.get("/v1/metadata/primary", include_in_schema=False)
     def primary() -> JSONResponse:

@@ -94,5 +94,9 @@ class SchemaStore(ABC):
     @abstractmethod
     def delete_setting(self, kind: str, subject: Subject | None) -> None: ...
 
+    def kafka_cluster_id(self) -> str | None:
+        """The Kafka cluster's id, for a store kept on Kafka."""
+        return None
+
     @abstractmethod
     def close(self) -> None: ...

@@ -16,6 +16,7 @@ from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
     KafkaError,
+    KafkaException,
     Message,
     Producer,
     TopicPartition,
@@ -56,6 +57,7 @@ class KafkaSchemaStore(SchemaStore):
         self.instance = uuid.uuid4().hex[:12]
         self.url = advertised_url
         self._topic = topic
+        self._cluster_id: str | None = None
         self._view = LogView()
         self._changed = threading.Condition()
         self._write_lock = threading.Lock()
@@ -218,6 +220,14 @@ class KafkaSchemaStore(SchemaStore):
     def schema(self, schema_id: SchemaId) -> StoredSchema | None:
         with self._changed:
             return self._view.schema(schema_id)
+
+    def kafka_cluster_id(self) -> str | None:
+        if self._cluster_id is None:
+            try:
+                self._cluster_id = self._producer.list_topics(self._topic, timeout=5).cluster_id
+            except KafkaException as e:
+                raise StoreError(f"cannot read the Kafka cluster id: {e}") from e
+        return self._cluster_id
 
     def max_schema_id(self) -> SchemaId | None:
         with self._changed:

@@ -239,3 +239,61 @@ def test_import_mode_needs_an_id_and_takes_a_soft_deleted_version_back(
     got = http.get(f"/subjects/{subject}/versions/1").json()
     assert (got["id"], got["version"], "deleted" in got) == (schema_id, 1, False)
     http.delete(f"/mode/{subject}")
+
+
+# ---------------------------------------------------------------- 7. content negotiation
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/json", "application/json"),
+        ("application/vnd.schemaregistry+json", "application/vnd.schemaregistry+json"),
+        ("application/vnd.schemaregistry.v2+json; q=0.1, application/vnd.schemaregistry+json; "
+         "q=0.9", "application/vnd.schemaregistry+json"),
+        ("text/html, image/gif, */*; q=.2", VND),
+        ("application/*", VND),
+        ("*", VND),
+    ],
+)  # fmt: skip
+def test_accept_chooses_the_response_type(http: httpx.Client, accept: str, media: str) -> None:
+    response = http.get("/subjects", headers={"Accept": accept})
+    assert (response.status_code, response.headers["content-type"]) == (200, media)
+    missing = http.get("/schemas/ids/2147483000", headers={"Accept": accept})  # errors too
+    assert (missing.status_code, missing.headers["content-type"]) == (404, media)
+
+
+def test_an_unacceptable_accept_is_406(http: httpx.Client) -> None:
+    for accept in ("application/vnd.schemaregistry.v2+json", "text/*", "application/xml"):
+        response = http.get("/subjects", headers={"Accept": accept})
+        assert error(response) == (406, 406, "HTTP 406 Not Acceptable")
+
+
+def test_an_unsupported_content_type_is_415_and_the_supported_ones_work(
+    http: httpx.Client,
+) -> None:
+    subject = unique("parity-type")
+    body = json.dumps({"schema": json.dumps(record("Typed"))})
+    refused = http.post(f"/subjects/{subject}/versions", content=body,
+                        headers={"Content-Type": "text/html"})  # fmt: skip
+    assert error(refused) == (415, 415, "HTTP 415 Unsupported Media Type")
+    assert refused.headers["content-type"] == VND
+    put = http.put("/config", content='{"compatibility": "NONE"}',
+                   headers={"Content-Type": "text/plain"})  # fmt: skip
+    assert error(put)[:2] == (415, 415)
+    assert subject not in http.get("/subjects").json()
+    for media in (VND, "application/vnd.schemaregistry+json", "application/json",
+                  "application/octet-stream", "application/json; charset=utf-8"):  # fmt: skip
+        ok = http.post(
+            f"/subjects/{subject}/versions", content=body, headers={"Content-Type": media}
+        )
+        assert ok.status_code == 200, (media, ok.text)
+    untyped = http.build_request("POST", f"/subjects/{subject}/versions", content=body)
+    assert "content-type" not in untyped.headers
+    assert http.send(untyped).status_code == 200  # no type: our own clients send JSON so
+
+
+def test_the_cluster_id(http: httpx.Client) -> None:
+    body = http.get("/v1/metadata/id").json()
+    assert body == {"scope": {"path": [], "clusters": {
+        "kafka-cluster": None, "schema-registry-cluster": "schema-registry"}}}  # fmt: skip
