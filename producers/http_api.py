@@ -24,6 +24,8 @@ from producers.resilience.breaker import render_prometheus
 
 MEDIA_TYPE = "application/vnd.kafka.v2+json"
 INVALID_RECORD = 42203  # per-record error code in the offsets list
+NOT_CONFIRMED = 50002  # per-record: neither acknowledged by the broker nor in the outbox yet
+ANSWER_WITHIN_S = 10.0
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
@@ -68,11 +70,16 @@ class RecordsEndpoint:
             self._publisher.on_ack = on_ack
             try:
                 events = [self._one(topic, i, r, slots, results) for i, r in enumerate(records)]
-                self._publisher.flush(timeout_s=10.0)
-                self._publisher.pending()  # writes the batch being gathered: acks arrive
+                self._publisher.wait_for(lambda: all(results), ANSWER_WITHIN_S)
+                self._publisher.recover()  # probes a broker that was down, replays a step
             finally:
                 self._publisher.on_ack = None
         del events  # kept alive until acknowledged, so id() stays unique
+        for i, result in enumerate(results):
+            if not result:  # in flight when the broker went away: neither delivered nor kept
+                results[i] = {"partition": None, "offset": None, "error_code": NOT_CONFIRMED,
+                              "error": "delivery not confirmed in time (the broker went away "
+                                       "with the record in flight); send it again"}  # fmt: skip
         return results
 
     def _one(

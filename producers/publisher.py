@@ -131,6 +131,30 @@ class Publisher:
             lambda err, msg: self._delivered(err, msg, key, event, order),
         )
 
+    def recover(self) -> None:
+        """Between sends: probe a broker whose circuit is open, replay a step of the outbox."""
+        self._recover()
+
+    def wait_for(self, done: Callable[[], bool], timeout_s: float) -> None:
+        """Serve delivery reports until ``done()`` (e.g. a request's events all acknowledged).
+
+        Queued events are written out (acknowledged) at once, and while the broker's circuit is
+        open the events not yet sent come back to the outbox instead of waiting for it."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            self._commit_queue()
+            if done() or time.monotonic() >= deadline:
+                return
+            self._producer.poll(0.02)
+            if len(self._producer) and self.broker_breaker.state is not BreakerState.CLOSED:
+                self._unsend()
+
+    def _unsend(self) -> None:
+        """Events not yet sent to the broker go to the outbox (in send order); those in flight
+        stay with the client, whose idempotent retries deliver them once, or time out."""
+        self._producer.purge(in_queue=True, in_flight=False, blocking=True)
+        self._producer.poll(0.1)  # serves the purged events' reports
+
     def _recover(self) -> None:
         """Mid-run: try the broker again once its circuit lets a trial through, and replay a
         step of the outbox while it answers."""
@@ -162,6 +186,7 @@ class Publisher:
         What the old one still holds fails now, back to the outbox in send order, and is
         replayed — at least once: a record that reached the broker just before can repeat."""
         old, self._producer = self._producer, self._new_producer()
+        old.flush(2.0)  # a broker that is back takes the client's own retries (exactly once)
         old.purge()
         old.flush(5.0)  # serves the purged events' reports: each goes to the outbox
         log.info("producer renewed after an outage", extra={"outbox": len(self._buffer)})
@@ -314,15 +339,13 @@ class Publisher:
         return replayed
 
     def _settle(self, timeout_s: float) -> int:
-        """Wait for the events in flight; returns how many still are. Once the broker's circuit
-        is open they are not waited for until ``delivery.timeout.ms``: they go to the outbox
-        now (at least once: one that reached the broker before it went away can repeat)."""
+        """Wait for the events in the client; returns how many still are. Once the broker's
+        circuit is open, those not yet sent go to the outbox now (see ``_unsend``)."""
         deadline = time.monotonic() + timeout_s
         while len(self._producer) and (left := deadline - time.monotonic()) > 0:
             self._producer.flush(min(0.1, left))
             if len(self._producer) and self.broker_breaker.state is not BreakerState.CLOSED:
-                self._producer.purge()
-                self._producer.flush(1.0)  # serves the purged events' reports
+                self._unsend()
         return len(self._producer)
 
     def _broker_ready(self, probe_s: float = 2.0) -> bool:
