@@ -24,7 +24,9 @@ test: install kafka ## unit + integration tests (starts its own brokers and regi
 	$(PY) -m pytest
 
 chaos: install kafka ## the crash tests at full size (more kills, longer), on both brokers
-	TIDE_CHAOS=1 $(PY) -m pytest tests/integration/test_window_chaos.py -v --timeout 1800
+	TIDE_CHAOS=1 $(PY) -m pytest tests/integration/test_window_chaos.py \
+		tests/integration/test_registry_failover.py tests/integration/test_publisher_outages.py \
+		-v --timeout 1800
 
 unit: install
 	$(PY) -m pytest tests/unit

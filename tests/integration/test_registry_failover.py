@@ -20,6 +20,9 @@ from tests.integration.registry_cluster import Cluster, await_value
 
 COUNT = 120
 KILL_AFTER = 30
+BIG = os.environ.get("TIDE_CHAOS") == "1"
+FREEZES = 6 if BIG else 1
+WRITERS = 8 if BIG else 4
 
 
 def schema(name: str) -> str:
@@ -145,36 +148,38 @@ def test_a_paused_primary_that_wakes_up_cannot_assign_an_id(cluster: Cluster) ->
 
 def test_writes_through_a_follower_go_on_while_the_primary_is_frozen(cluster: Cluster) -> None:
     """A forward already sent to a primary that freezes is sent again to the one elected next:
-    writes do not wait for the frozen process to wake up."""
-    old = cluster.primary()
-    frozen = cluster.member(old)
-    follower = next(m for m in cluster.alive if m is not frozen)
-    assert frozen.process.pid is not None
-    os.kill(frozen.process.pid, signal.SIGSTOP)
-    answers: list[httpx.Response] = []
-    try:
-        with ThreadPoolExecutor(4) as pool:  # in flight to the frozen primary, then re-sent
-            writes = [
-                pool.submit(httpx.post, f"{follower.url}/subjects/during-{i}/versions",
-                            json={"schema": schema(f"D{i}")}, timeout=60)
-                for i in range(4)
-            ]  # fmt: skip
-            for write in writes:
-                answers.append(write.result(timeout=60))
-        still_frozen = not _woke(frozen.process.pid)
-    finally:
-        os.kill(frozen.process.pid, signal.SIGCONT)
-    assert still_frozen
-    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
-    assert len({a.json()["id"] for a in answers}) == 4
-    new = cluster.primary(cluster.alive)
-    assert new != old
-    for member in cluster.alive:  # once awake, the old primary agrees on every write
+    writes do not wait for the frozen process to wake up. (``make chaos``: 6 freezes, 8
+    writers.)"""
+    ids: list[int] = []
+    for round_ in range(FREEZES):
+        old = cluster.primary()
+        frozen = cluster.member(old)
+        follower = next(m for m in cluster.alive if m is not frozen)
+        assert frozen.process.pid is not None
+        os.kill(frozen.process.pid, signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(WRITERS) as pool:  # in flight to the frozen primary
+                writes = [
+                    pool.submit(httpx.post,
+                                f"{follower.url}/subjects/during-{round_}-{i}/versions",
+                                json={"schema": schema(f"D{round_}x{i}")}, timeout=60)
+                    for i in range(WRITERS)
+                ]  # fmt: skip
+                answers = [write.result(timeout=60) for write in writes]
+            still_frozen = not _woke(frozen.process.pid)
+        finally:
+            os.kill(frozen.process.pid, signal.SIGCONT)
+        assert still_frozen
+        assert [a.status_code for a in answers] == [200] * WRITERS, [a.text for a in answers]
+        ids += [a.json()["id"] for a in answers]
+        assert cluster.primary(cluster.alive) != old
+    assert len(set(ids)) == len(ids)
+    for member in cluster.alive:  # once awake, the old primaries agree on every write
         seen = await_value(
-            lambda m=member: (lambda got: got if len(got) == 4 else None)(everything(m.url)),
+            lambda m=member: (lambda got: got if len(got) == len(ids) else None)(everything(m.url)),
             30, f"{member.url} to catch up",
         )  # fmt: skip
-        assert sorted(row[2] for row in seen) == sorted(a.json()["id"] for a in answers)
+        assert sorted(row[2] for row in seen) == sorted(ids)
 
 
 def _woke(pid: int) -> bool:
