@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import version
 
 import typer
 
@@ -26,8 +27,24 @@ app = typer.Typer(
     help="Tide: schema registry, validated producers, stream workers and an Iceberg lake.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"tide {version('tide')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Show the version, exit."
+    ),
+) -> None:
+    """Tide: schema registry, validated producers, stream workers and an Iceberg lake."""
+
+
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(registry_cmd.app, name="registry")
 app.add_typer(jobs_cmd.app, name="jobs")
