@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,10 @@ def test_land_job_via_cli_records_job_and_is_idempotent(settings: TideSettings) 
         tide_cli(settings, "jobs", "status", str(jobs[-1]["id"]), "-o", "json").stdout
     )
     assert status["result"]["rows"] == 500
+    assert status["args"] == "--topic orders"
+    assert datetime.fromisoformat(status["submitted_at"]) <= datetime.fromisoformat(
+        status["finished_at"]
+    )
     regions = tide_cli(
         settings,
         "sql",
