@@ -7,6 +7,15 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from tide.errors import TideError
+
+
+class UnknownContractError(TideError, KeyError):
+    """No schema is shipped for the topic (a KeyError too, for callers that look it up)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
 
 @dataclass(frozen=True)
 class Contract:
@@ -36,8 +45,8 @@ def load_all() -> dict[str, Contract]:
 
 
 def load(topic: str) -> Contract:
-    """The contract of one topic; KeyError names the topics that exist."""
+    """The contract of one topic; UnknownContractError names the topics that exist."""
     contracts = load_all()
     if topic not in contracts:
-        raise KeyError(f"no schema for topic {topic!r} (known: {', '.join(contracts)})")
+        raise UnknownContractError(f"no schema for topic {topic!r} (known: {', '.join(contracts)})")
     return contracts[topic]
