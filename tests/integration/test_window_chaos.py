@@ -28,6 +28,7 @@ BIG = os.environ.get("TIDE_CHAOS") == "1"
 EVENTS = 60_000 if BIG else 16_000
 PRODUCE_S = 60.0 if BIG else 20.0
 KILLS = 12 if BIG else 5
+IDLE_OVER_FAILOVER_S = 20.0
 PARTITIONS = 4
 
 
@@ -243,8 +244,10 @@ def test_a_kafka_broker_killed_under_the_worker_changes_nothing(
         source = rig.source("broker_kill_clicks", PARTITIONS, replication=3)
         chaos, reference = rig.name("brokerkill"), rig.name("brokerkill_calm")
         jobs = rig.jobs_file(job(chaos, source), job(reference, source))
-        rig.worker(jobs, reference, idle_s=6.0, env=replicated)
-        rig.worker(jobs, chaos, idle_s=6.0, env=replicated)
+        # the idle timeout outlasts a leader's failover: a fetch stalled on the killed leader
+        # must not look idle (README, stream worker limits)
+        rig.worker(jobs, reference, idle_s=IDLE_OVER_FAILOVER_S, env=replicated)
+        rig.worker(jobs, chaos, idle_s=IDLE_OVER_FAILOVER_S, env=replicated)
         producer = Producer(rig, source)
         producer.start()
         time.sleep(PRODUCE_S / 3)  # a point in the middle of the run
