@@ -114,7 +114,7 @@ class Publisher:
         self._sends += 1
         if self._sends % POLL_EVERY == 0:
             self._producer.poll(0)
-            self._recover()
+            self.recover()
         if (topic, key) in self._waiting or self.broker_breaker.state is not BreakerState.CLOSED:
             self._queue(topic, key, event, order)
             return
@@ -130,10 +130,6 @@ class Publisher:
             header + body,
             lambda err, msg: self._delivered(err, msg, key, event, order),
         )
-
-    def recover(self) -> None:
-        """Between sends: probe a broker whose circuit is open, replay a step of the outbox."""
-        self._recover()
 
     def wait_for(self, done: Callable[[], bool], timeout_s: float) -> None:
         """Serve delivery reports until ``done()`` (e.g. a request's events all acknowledged).
@@ -155,9 +151,9 @@ class Publisher:
         self._producer.purge(in_queue=True, in_flight=False, blocking=True)
         self._producer.poll(0.1)  # serves the purged events' reports
 
-    def _recover(self) -> None:
-        """Mid-run: try the broker again once its circuit lets a trial through, and replay a
-        step of the outbox while it answers."""
+    def recover(self) -> None:
+        """Between sends: try the broker again once its circuit lets a trial through, and
+        replay a step of the outbox while it answers."""
         if self.broker_breaker.state is not BreakerState.CLOSED and not self._broker_ready(0.5):
             return
         if self._waiting:
