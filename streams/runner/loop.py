@@ -40,6 +40,7 @@ from streams.io.outputs import OutMessage, OutputWriter
 from streams.jobs.base import WindowJob
 from streams.jobs.output_schema import output_schema_str
 from streams.runner import clients, gauges
+from streams.runner.ends import EndWatch
 from streams.runner.merge_stage import MergeStage
 from streams.runner.partition_stage import PartitionStage
 from streams.runner.settings import Cadence, RunnerSettings
@@ -80,8 +81,9 @@ class JobRunner:
         self._decoder = BatchDecoder(job, self._plan, registry, s.max_skew_ms, s.data_dir)
         self._writer = OutputWriter(job, serializer)
         cadence = Cadence(s.idle_timeout_s, s.heartbeat_s, s.report_interval_s)
+        self._ends = EndWatch(s.bootstrap_servers, job.source, s.heartbeat_s)
         self.stage = PartitionStage(
-            job, self._plan, self._decoder, self._writer, cadence, time.monotonic
+            job, self._plan, self._decoder, self._writer, cadence, time.monotonic, self._ends.end
         )
         self._view = ExchangeView(s.bootstrap_servers, job.exchange_topic)
         self._sources = clients.group_consumer(s, job, job.group_id)
@@ -108,9 +110,11 @@ class JobRunner:
                 on_revoke=self._revoke_merge,
                 on_lost=self._lost_merge,
             )
+            self._ends.start()
             self._loop()
             self._checkpoint(list(self.stage.owned), merge=True)
         finally:
+            self._ends.close()
             self._sources.close()  # leaves the group: revocation checkpoints what it held
             self._merger.close()
             self._producer.flush(10)
@@ -197,6 +201,7 @@ class JobRunner:
                 delay = min(delay * 2, 10.0)
 
     def _tick(self) -> None:
+        self._ends.watch(self.stage.owned)
         raised = self.stage.raise_idle_floors(self.source_partitions, self._view.progress)
         if raised and not self._checkpoint(raised, merge=False):
             # a raised floor must be durable before anyone sees it: start again instead

@@ -3,8 +3,9 @@
 For each batch of a partition: decode column-wise, dead-letter bad records, count events into
 the partition's open windows, and report to the merge stage what closed, which events came
 after their window closed here, and the partition's watermark. Between batches, ``tick`` finds
-idle partitions (caught up and silent for the idle timeout) and raises their floor to follow the
-others (see ``streams.windows.watermarks``).
+idle partitions (caught up and silent for the idle timeout, and the broker confirms that the
+partition ends where the reader is: see ``streams.runner.ends``) and raises their floor to follow
+the others (see ``streams.windows.watermarks``).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from streams.io.outputs import OutMessage, OutputWriter
 from streams.jobs.base import WindowJob
 from streams.runner.settings import Cadence
 from streams.state.partition import BatchResult, Closed, PartitionState
-from streams.windows.watermarks import Progress, idle_floor, is_idle
+from streams.windows.watermarks import Progress, confirmed_at_end, idle_floor, is_idle
 
 _DROP = ["t", "m", "pos"]
 _value = Message.value
+EndOf = Callable[[int, float], int | None]  # partition, asked since → confirmed end offset
 
 
 @dataclass
@@ -46,6 +48,12 @@ class Owned:
         """The reader has reached the end of the partition as the broker last reported it."""
         return self.end_offset is not None and (self.state.next_offset or 0) >= self.end_offset
 
+    @property
+    def position(self) -> int:
+        """Where the reader is: past its last record, or where it last met the end (which may
+        lie past control records a read_committed reader never sees)."""
+        return max(self.state.next_offset or 0, self.end_offset or 0)
+
 
 class PartitionStage:
     def __init__(
@@ -56,9 +64,12 @@ class PartitionStage:
         writer: OutputWriter,
         cadence: Cadence,
         clock: Callable[[], float],
+        end_of: EndOf,
     ) -> None:
         self.job = job
         self._idle_timeout = cadence.idle_timeout_s
+        self._end_of = end_of
+        self._confirm_within = cadence.confirm_within_s
         self._heartbeat = cadence.heartbeat_s
         self._report_every = cadence.report_every_s
         self.plan = plan
@@ -120,7 +131,7 @@ class PartitionStage:
         now = self._clock()
         raised = []
         for p, owned in self.owned.items():
-            if not is_idle(owned.caught_up, now - owned.last_activity, self._idle_timeout):
+            if not self._idle(owned, now):
                 continue
             known = {**view, **{q: self.progress(q) for q in self.owned}}
             floor = idle_floor(
@@ -135,7 +146,7 @@ class PartitionStage:
         now = self._clock()
         out = []
         for owned in self.owned.values():
-            idle = is_idle(owned.caught_up, now - owned.last_activity, self._idle_timeout)
+            idle = self._idle(owned, now)
             closed = owned.state.close_ready()
             due = now - owned.last_report >= (self._heartbeat if idle else self._report_every)
             changed = owned.reported_watermark != owned.state.watermark_ms
@@ -156,8 +167,16 @@ class PartitionStage:
 
     def progress(self, partition: int) -> Progress:
         owned = self.owned[partition]
-        idle = is_idle(owned.caught_up, self._clock() - owned.last_activity, self._idle_timeout)
+        idle = self._idle(owned, self._clock())
         return Progress(owned.state.watermark_ms, owned.state.max_event_ms, idle)
+
+    def _idle(self, owned: Owned, now: float) -> bool:
+        """Caught up and silent for the idle timeout, and the partition's leader confirmed
+        lately that the partition ends where the reader is (a stalled fetch is not idle)."""
+        if not is_idle(owned.caught_up, now - owned.last_activity, self._idle_timeout):
+            return False
+        end = self._end_of(owned.state.partition, now - self._confirm_within)
+        return confirmed_at_end(end, owned.position)
 
     def _report(
         self,

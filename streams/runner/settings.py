@@ -31,3 +31,9 @@ class Cadence:
     idle_timeout_s: float = 10.0
     heartbeat_s: float = 1.0
     report_every_s: float = 0.1
+
+    @property
+    def confirm_within_s(self) -> float:
+        """How recent the broker's word on a partition's end must be for it to count as idle:
+        the end is asked every heartbeat, so two rounds may be missed, not more."""
+        return 3 * self.heartbeat_s

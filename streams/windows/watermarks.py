@@ -6,7 +6,9 @@
   reported yet holds it back (it may be lagging), so nothing fires on partial knowledge.
 - A window fires when the operator watermark reaches its end plus the allowed lateness.
 - A partition is idle only when it is caught up (its reader is at the end of the partition) and
-  has delivered nothing for the idle timeout; a lagging partition is never idle. An idle
+  has delivered nothing for the idle timeout, and its leader confirms lately that it ends where
+  the reader is (a fetch stalled on a dead leader delivers nothing too); a lagging partition is
+  never idle. An idle
   partition *follows* the others: its floor rises to the lowest watermark of the non-idle
   partitions, so it stops holding the operator back, and when every partition is idle the floor
   rises past the window of the newest event seen anywhere, so the last windows fire too. When
@@ -59,6 +61,12 @@ def watermarks_before(
 def is_idle(caught_up: bool, silent_s: float, idle_timeout_s: float) -> bool:
     """Idle means caught up *and* silent for the timeout; a lagging partition never is."""
     return caught_up and silent_s >= idle_timeout_s
+
+
+def confirmed_at_end(broker_end: int | None, position: int) -> bool:
+    """The broker said lately that the partition ends at or before the reader's position; no
+    recent word (its leader did not answer) is no confirmation: a stalled fetch is not idle."""
+    return broker_end is not None and broker_end <= position
 
 
 def operator_watermark(partitions: Sequence[int], progress: Mapping[int, Progress]) -> int:

@@ -8,6 +8,7 @@ from streams.windows.base import Window, fires_at, window_of, window_starts
 from streams.windows.watermarks import (
     NEVER,
     Progress,
+    confirmed_at_end,
     idle_floor,
     is_idle,
     operator_watermark,
@@ -48,6 +49,13 @@ def test_a_lagging_partition_is_never_idle() -> None:
     assert not is_idle(caught_up=False, silent_s=3600, idle_timeout_s=10)
     assert not is_idle(caught_up=True, silent_s=9.9, idle_timeout_s=10)
     assert is_idle(caught_up=True, silent_s=10, idle_timeout_s=10)
+
+
+def test_a_partition_is_at_its_end_only_on_the_brokers_recent_word() -> None:
+    assert confirmed_at_end(broker_end=120, position=120)
+    assert confirmed_at_end(broker_end=101, position=120)  # Tansu: last batch's base + 1
+    assert not confirmed_at_end(broker_end=121, position=120)  # a stalled fetch: records wait
+    assert not confirmed_at_end(broker_end=None, position=120)  # the leader did not answer
 
 
 def test_operator_watermark_is_held_back_by_a_partition_that_never_reported() -> None:
