@@ -10,6 +10,7 @@ import fastavro
 from fastavro.validation import ValidationError, validate
 
 from producers import wire
+from producers.avro_json_errors import first_mismatch
 from producers.errors import SchemaValidationError
 from producers.registry_client import RegistryClient
 
@@ -33,7 +34,8 @@ class AvroSerializer:
         try:
             validate(event, self._parsed, raise_errors=True)
         except ValidationError as e:
-            raise SchemaValidationError(f"{self.subject}: {_describe(e)}") from e
+            reason = first_mismatch(event, self._parsed, json_encoded=False) or _describe(e)
+            raise SchemaValidationError(f"{self.subject}: {reason}") from e
 
     def body(self, event: dict[str, Any]) -> bytes:
         """The Avro body of ``event``; an event that does not fit the schema is refused.

@@ -53,16 +53,26 @@ def test_file_with_bad_lines(
     env = {**os.environ, "TIDE_DATA_DIR": str(tmp_path / "data"),
            "TIDE_KAFKA__BOOTSTRAP_SERVERS": fresh_broker.bootstrap_servers,
            "TIDE_REGISTRY__URL": registry_url}  # fmt: skip
+    rejects = tmp_path / "rejects.jsonl"
     result = subprocess.run(
         [sys.executable, "-m", "tide", "produce", "file", str(source), "--topic", "orders",
-         "-o", "json"],
+         "-o", "json", "--rejects", str(rejects)],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     refused = len(lines) - 3
+    shown = summary.pop("first_rejects")
     assert summary == {"lines": len(lines), "accepted": 3, "dead_lettered": refused,
-                       "dlq_topic": "orders.dlq"}  # fmt: skip
+                       "dlq_topic": "orders.dlq", "rejects_file": str(rejects)}  # fmt: skip
+    assert [r["line"] for r in shown] == [2, 4, 6]
+    # the reasons name the field, what the schema expects and what the value is
+    assert "event_time: missing" in shown[1]["reason"]
+    assert "region: expected string, got number 7" in shown[2]["reason"]
+    written = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert [(w["line"], w["reason"], w["input"]) for w in written] == [
+        (r["line"], r["reason"], lines[r["line"] - 1]) for r in shown
+    ]
     assert len(read(fresh_broker.bootstrap_servers, "orders")) == 3
     dead = read(fresh_broker.bootstrap_servers, "orders.dlq")
     assert sorted(v for v, _ in dead) == sorted(line.encode() for line in lines if line not in good)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from producers.errors import ProducerError
 from tide.cli.context import settings
 from tide.cli.output import OutputFormat, console, emit_object, errors
 from tide.ops.produce import drain_outbox, generate, ingest_file, serve_http
@@ -24,6 +26,9 @@ LATE = typer.Option(
 )
 PATH = typer.Argument(..., help="One record per line, in Avro's JSON encoding.")
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
+REJECTS = typer.Option(
+    None, "--rejects", help="Write every refused line here (JSONL: line, reason, input)."
+)
 
 
 @contextmanager
@@ -64,14 +69,44 @@ def file(
     path: Path = PATH,
     topic: str = typer.Option(..., "--topic", "-t", help="Topic (its schema is in schemas/)."),
     key_field: str = typer.Option(None, help="Field holding the key (default per topic)."),
+    rejects: Path = REJECTS,
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Publish a JSONL file; lines that do not match the schema go to <topic>.dlq."""
-    with _bar(f"ingesting {path.name}", None) as advance:
-        summary = ingest_file(settings(), path, topic, key_field, advance)
-    emit_object({"lines": summary.lines, "accepted": summary.accepted,
-                 "dead_lettered": summary.dead_lettered, "dlq_topic": f"{topic}.dlq"},
-                output)  # fmt: skip
+    with _bar(f"ingesting {path.name}", None) as advance, _rejects_sink(rejects) as rejected:
+        summary = ingest_file(settings(), path, topic, key_field, advance, rejected)
+    shown = [{"line": n, "reason": r} for n, r in summary.first_rejects]
+    result = {"lines": summary.lines, "accepted": summary.accepted,
+              "dead_lettered": summary.dead_lettered, "dlq_topic": f"{topic}.dlq"}  # fmt: skip
+    if output is OutputFormat.json:
+        emit_object({**result, "first_rejects": shown, "rejects_file": rejects and str(rejects)},
+                    output)  # fmt: skip
+        return
+    emit_object(result, output)
+    for reject in shown:
+        errors.print(f"  line {reject['line']}: {reject['reason']}", highlight=False)
+    more = summary.dead_lettered - len(shown)
+    if more > 0 or (shown and rejects is None):
+        where = f"all in {rejects}" if rejects else "all of them: --rejects FILE"
+        errors.print(f"  ({more} more; {where}; read {topic}.dlq with `tide consume`)")
+
+
+@contextmanager
+def _rejects_sink(path: Path | None) -> Iterator[Callable[[int, str, str], None] | None]:
+    """A writer of refused lines to ``path`` (JSONL), or None without one."""
+    if path is None:
+        yield None
+        return
+    try:
+        handle = path.open("w", encoding="utf-8")
+    except OSError as e:
+        raise ProducerError(f"cannot write the rejects to {path}: {e.strerror}") from e
+
+    def write(number: int, reason: str, line: str) -> None:
+        handle.write(json.dumps({"line": number, "reason": reason, "input": line}) + "\n")
+
+    with handle:
+        yield write
 
 
 @app.command()

@@ -14,7 +14,7 @@ from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
 from producers.generators.orders import orders
 from producers.http_api import RecordsEndpoint, create_app
-from producers.ingest import IngestSummary, ingest_jsonl
+from producers.ingest import IngestSummary, Rejected, ingest_jsonl
 from producers.publisher import Publisher, PublisherConfig, PublisherStats, build_publisher
 from producers.registry_client import RegistryClient
 from producers.resilience.breaker import BreakerConfig
@@ -123,13 +123,15 @@ def ingest_file(
     topic: str,
     key_field: str | None = None,
     progress: Callable[[int], None] | None = None,
+    rejected: Rejected | None = None,
 ) -> IngestSummary:
-    """Publish every line of ``path`` to ``topic``; refused lines go to ``<topic>.dlq``."""
+    """Publish every line of ``path`` to ``topic``; refused lines go to ``<topic>.dlq`` (and
+    to ``rejected``, with their line numbers and reasons)."""
     schema = load(topic).schema
     with RegistryClient(settings.registry.url) as registry:
         publisher = _open_for(settings, registry, topic)
         try:
-            summary = ingest_jsonl(path, topic, schema, publisher, key_field, progress)
+            summary = ingest_jsonl(path, topic, schema, publisher, key_field, progress, rejected)
             _finish(publisher, settings)
             return summary
         finally:
