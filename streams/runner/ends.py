@@ -7,7 +7,9 @@ records the reader has not seen: the others would then close windows those recor
 So before a partition counts as idle, the broker must confirm, recently, that it ends where the
 reader is. ``EndWatch`` asks the leaders of every watched partition in one ListOffsets round
 every ``every_s`` on a thread of its own (a dead leader must not block the run loop), with the
-reader's isolation level, and keeps each answer with the time the question was asked.
+reader's isolation level, and keeps each answer with the time the question was asked. A round
+that fails, wholly or for one partition (a leader moved: NOT_LEADER, FENCED_LEADER_EPOCH), is
+followed by a fresh client: a new one asks the cluster where the leaders are now.
 
 Tansu answers ListOffsets with the base offset of the last batch plus one, not the end of the
 log; a reader positioned at a batch boundary is still behind exactly when it is below that
@@ -40,15 +42,14 @@ class EndWatch:
         self.topic = topic
         self.every_s = every_s
         self._clock = clock
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap_servers,
-                "group.id": f"tide-ends-{uuid.uuid4().hex}",  # never joins: no subscribe
-                "enable.auto.commit": False,
-                "isolation.level": "read_committed",  # as the reader: the end it can reach
-                "log_level": 0,
-            }
-        )
+        self._config = {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": f"tide-ends-{uuid.uuid4().hex}",  # never joins: no subscribe
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",  # as the reader: the end it can reach
+            "log_level": 0,
+        }
+        self._consumer = Consumer(self._config)
         self._watched: tuple[int, ...] = ()
         self._answers: dict[int, tuple[float, int]] = {}  # partition → (asked at, end offset)
         self._stop = threading.Event()
@@ -78,13 +79,24 @@ class EndWatch:
                 timeout=max(self.every_s, 0.5),
             )
         except KafkaException as e:
-            log.info("partition ends unknown", extra={"topic": self.topic, "error": str(e)})
+            self._renew({p: str(e) for p in watched})
             return
         answers = dict(self._answers)
+        failed = {}
         for tp in found:
             if tp.error is None and tp.offset >= 0:
                 answers[tp.partition] = (asked, tp.offset)
+            else:
+                failed[tp.partition] = str(tp.error)
         self._answers = answers
+        if failed:
+            self._renew(failed)
+
+    def _renew(self, failed: dict[int, str]) -> None:
+        """A fresh client after a failed round: it finds the partitions' current leaders."""
+        log.info("partition ends unknown", extra={"topic": self.topic, "errors": failed})
+        self._consumer.close()
+        self._consumer = Consumer(self._config)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="tide-end-watch", daemon=True)

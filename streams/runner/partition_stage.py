@@ -10,6 +10,7 @@ the others (see ``streams.windows.watermarks``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from streams.runner.settings import Cadence
 from streams.state.partition import BatchResult, Closed, PartitionState
 from streams.windows.watermarks import Progress, confirmed_at_end, idle_floor, is_idle
 
+log = logging.getLogger(__name__)
 _DROP = ["t", "m", "pos"]
 _value = Message.value
 EndOf = Callable[[int, float], int | None]  # partition, asked since → confirmed end offset
@@ -42,6 +44,7 @@ class Owned:
     reported_watermark: int | None = None
     dead_letters: int = 0
     events: int = 0
+    idle: bool = False  # as last reported (a change is logged)
 
     @property
     def caught_up(self) -> bool:
@@ -147,6 +150,8 @@ class PartitionStage:
         out = []
         for owned in self.owned.values():
             idle = self._idle(owned, now)
+            if idle != owned.idle:
+                self._log_idleness(owned, idle, now)
             closed = owned.state.close_ready()
             due = now - owned.last_report >= (self._heartbeat if idle else self._report_every)
             changed = owned.reported_watermark != owned.state.watermark_ms
@@ -177,6 +182,16 @@ class PartitionStage:
             return False
         end = self._end_of(owned.state.partition, now - self._confirm_within)
         return confirmed_at_end(end, owned.position)
+
+    def _log_idleness(self, owned: Owned, idle: bool, now: float) -> None:
+        owned.idle = idle
+        p = owned.state.partition
+        log.info(
+            "partition idle" if idle else "partition active",
+            extra={"job": self.job.name, "partition": p, "position": owned.position,
+                   "broker_end": self._end_of(p, now - self._confirm_within),
+                   "silent_s": round(now - owned.last_activity, 1)},
+        )  # fmt: skip
 
     def _report(
         self,
