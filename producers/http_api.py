@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import fastavro
@@ -17,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from producers.errors import SchemaValidationError
+from producers.errors import RegistryUnavailableError, SchemaValidationError
 from producers.ingest import decode_avro_json
 from producers.publisher import Ack, Acknowledgement, Publisher
 from producers.resilience.breaker import render_prometheus
@@ -36,10 +37,29 @@ def _error(status: int, code: int, message: str) -> JSONResponse:
 class RecordsEndpoint:
     """Publishes one request's records and collects their acknowledgements."""
 
-    def __init__(self, publisher: Publisher, schemas: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        publisher: Publisher,
+        schemas: dict[str, dict[str, Any]],
+        adopt: Callable[[str], dict[str, Any] | None] | None = None,
+    ) -> None:
         self._publisher = publisher
         self._parsed = {t: fastavro.parse_schema(s) for t, s in schemas.items()}
+        self._adopt = adopt  # the schema of a topic not given at start, or None: not served
         self._lock = threading.Lock()  # one request at a time uses the publisher's callbacks
+
+    def serves(self, topic: str) -> bool:
+        """True for a topic with a schema: given at start, or found by ``adopt`` (and kept)."""
+        if topic in self._parsed:
+            return True
+        if self._adopt is None:
+            return False
+        with self._lock:
+            schema = self._adopt(topic)
+            if schema is None:
+                return False
+            self._parsed[topic] = fastavro.parse_schema(schema)
+        return True
 
     def metrics(self) -> str:
         """Breaker states and publishing counters, Prometheus text format."""
@@ -100,12 +120,16 @@ class RecordsEndpoint:
             return None
 
 
-def create_app(endpoint: RecordsEndpoint, topics: set[str]) -> FastAPI:
+def create_app(endpoint: RecordsEndpoint) -> FastAPI:
     app = FastAPI(title="Tide REST ingestion", docs_url=None, redoc_url=None)
 
     @app.post("/topics/{topic}")
     async def produce(topic: str, request: Request) -> JSONResponse:
-        if topic not in topics:
+        try:
+            served = await run_in_threadpool(endpoint.serves, topic)
+        except RegistryUnavailableError as e:
+            return _error(503, 50301, f"cannot look up the schema of topic {topic}: {e}")
+        if not served:
             return _error(404, 40401, f"Topic {topic} not found.")
         raw = await request.body()
         if len(raw) > MAX_BODY_BYTES:

@@ -28,7 +28,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient
 
 from producers.config import ProducerConfig
-from producers.errors import RegistryUnavailableError
+from producers.errors import RegistryUnavailableError, UnknownTopicError
 from producers.outbox.store import Outbox
 from producers.registry_client import RegistryClient
 from producers.resilience.backoff import Backoff, call_with_retries
@@ -54,6 +54,7 @@ class Acknowledgement:
 
 
 OnAck = Callable[[Acknowledgement], None]
+Resolve = Callable[[str], AvroSerializer]  # topic → its serializer (UnknownTopicError if none)
 
 QUEUE_BATCH = 256  # events written to the outbox per transaction (one fsync), then acknowledged
 POLL_EVERY = 64  # sends between two polls of delivery reports
@@ -86,9 +87,11 @@ class Publisher:
         config: PublisherConfig,
         serializers: dict[str, AvroSerializer],
         on_ack: OnAck | None = None,
+        resolve: Resolve | None = None,
     ) -> None:
         self._config = config
         self._serializers = serializers
+        self._resolve = resolve  # a serializer for a topic not given at start (a registered one)
         self.on_ack = on_ack  # may be replaced, e.g. per HTTP request
         self._outbox = Outbox(config.outbox_path)
         self._waiting = self._outbox.keys_pending()
@@ -105,9 +108,18 @@ class Publisher:
         self._sends = 0
 
     # -- sending ---------------------------------------------------------------------------
+    def serializer(self, topic: str) -> AvroSerializer:
+        """The serializer of ``topic``; UnknownTopicError when it has no schema."""
+        found = self._serializers.get(topic)
+        if found is None:
+            if self._resolve is None:
+                raise UnknownTopicError(f"no schema for topic {topic!r}")
+            found = self._serializers[topic] = self._resolve(topic)
+        return found
+
     def send(self, topic: str, key: str, event: dict[str, Any]) -> None:
         """Validate (SchemaValidationError if invalid: nothing is kept), then publish or queue."""
-        serializer = self._serializers[topic]
+        serializer = self.serializer(topic)
         body = serializer.body(event)
         self._order += 1
         order = self._order
@@ -308,10 +320,10 @@ class Publisher:
             done: list[int] = []
             failed = False
             for entry in entries:
-                serializer = self._serializers[entry.topic]
                 try:
+                    serializer = self.serializer(entry.topic)
                     value = self._header(serializer) + serializer.body(entry.event)
-                except (CircuitOpenError, RetriesExhaustedError):
+                except (CircuitOpenError, RetriesExhaustedError, RegistryUnavailableError):
                     failed = True
                     break
 
@@ -386,10 +398,13 @@ def build_publisher(
     registry: RegistryClient,
     contracts: dict[str, tuple[str, str]],
     on_ack: OnAck | None = None,
+    resolve: Callable[[str], tuple[str, str]] | None = None,
 ) -> Publisher:
-    """A publisher for ``contracts`` given as ``{topic: (subject, schema_str)}``."""
+    """A publisher for ``contracts`` given as ``{topic: (subject, schema_str)}``, and for the
+    topics ``resolve`` finds a ``(subject, schema_str)`` for."""
     serializers = {
         topic: AvroSerializer(registry, subject, schema)
         for topic, (subject, schema) in contracts.items()
     }
-    return Publisher(config, serializers, on_ack)
+    found = None if resolve is None else lambda t: AvroSerializer(registry, *resolve(t))
+    return Publisher(config, serializers, on_ack, found)

@@ -26,6 +26,12 @@ class AvroSerializer:
         self._header: bytes | None = None
 
     @property
+    def schema(self) -> dict[str, Any]:
+        """The schema as written (not fastavro's parsed form)."""
+        parsed: dict[str, Any] = json.loads(self._schema_str)
+        return parsed
+
+    @property
     def schema_id(self) -> int:
         return self._registry.id_for(self.subject, self._schema_str)
 

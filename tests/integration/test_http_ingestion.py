@@ -42,7 +42,7 @@ def client(fresh_broker: EmbeddedBroker, registry_url: str, tmp_path: Path) -> I
             {t: (c.subject, c.schema_str) for t, c in contracts.items()},
         )
         endpoint = RecordsEndpoint(publisher, {t: c.schema for t, c in contracts.items()})
-        with TestClient(create_app(endpoint, set(contracts))) as test_client:
+        with TestClient(create_app(endpoint)) as test_client:
             yield test_client
         publisher.close()
 

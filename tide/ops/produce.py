@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from producers.config import ProducerConfig
-from producers.errors import BrokerUnavailableError, ProducerError, UnknownTopicError
+from producers.errors import (
+    BrokerUnavailableError,
+    ProducerError,
+    RegistryRequestError,
+    UnknownTopicError,
+)
 from producers.generators.clicks import clicks
 from producers.generators.clock import EventClock
 from producers.generators.orders import orders
@@ -20,7 +25,7 @@ from producers.registry_client import RegistryClient
 from producers.resilience.breaker import BreakerConfig
 from producers.subjects import subject_for
 from producers.topics import partitions_of
-from schemas.loader import load, load_all
+from schemas.loader import Contract, UnknownContractError, load, load_all
 from tide.settings import TideSettings
 
 log = logging.getLogger(__name__)
@@ -32,11 +37,43 @@ class OutboxNotEmptyError(ProducerError):
     """Events were kept in the outbox because a dependency is down (nothing is lost)."""
 
 
-def open_publisher(settings: TideSettings, registry: RegistryClient) -> Publisher:
+def contract_for(registry: RegistryClient, topic: str) -> Contract:
+    """The shipped contract of ``topic`` or, for any other topic, the newest Avro schema of its
+    subject ``<topic>-value`` in the registry; UnknownContractError when there is neither."""
+    try:
+        return load(topic)
+    except UnknownContractError as missing:
+        subject = f"{topic}-value"
+        try:
+            latest = registry.version(subject)
+        except RegistryRequestError as e:
+            if e.status_code != 404:
+                raise
+            raise UnknownContractError(
+                f"{missing}; nor is subject {subject!r} registered at {registry.url} "
+                f"(register one with `tide schema register {subject} FILE.avsc`)"
+            ) from e
+    kind = latest.get("schemaType", "AVRO")
+    if kind != "AVRO":
+        raise UnknownTopicError(
+            f"subject {subject!r} holds a {kind} schema; `tide produce` publishes Avro only"
+        )
+    return Contract(topic, str(latest["schema"]))
+
+
+def open_publisher(settings: TideSettings, registry: RegistryClient, *extra: Contract) -> Publisher:
+    """A publisher for the shipped contracts and ``extra`` ones (registered topics, whose
+    subject is always ``<topic>-value``)."""
     strategy = settings.producer.subject_strategy
     contracts = {
         t: (subject_for(strategy, t, c.schema), c.schema_str) for t, c in load_all().items()
     }
+    contracts.update({c.topic: (c.subject, c.schema_str) for c in extra})
+
+    def registered(topic: str) -> tuple[str, str]:
+        contract = contract_for(registry, topic)
+        return contract.subject, contract.schema_str
+
     config = PublisherConfig(
         ProducerConfig(settings.kafka.bootstrap_servers),
         settings.data_dir / "outbox.sqlite",
@@ -45,7 +82,7 @@ def open_publisher(settings: TideSettings, registry: RegistryClient) -> Publishe
             reset_timeout_s=settings.producer.breaker_reset_seconds,
         ),
     )
-    return build_publisher(config, registry, contracts)
+    return build_publisher(config, registry, contracts, resolve=registered)
 
 
 def _broker_check(settings: TideSettings, topic: str) -> str | None:
@@ -58,9 +95,11 @@ def _broker_check(settings: TideSettings, topic: str) -> str | None:
     return None
 
 
-def _open_for(settings: TideSettings, registry: RegistryClient, topic: str) -> Publisher:
+def _open_for(
+    settings: TideSettings, registry: RegistryClient, topic: str, *extra: Contract
+) -> Publisher:
     down = _broker_check(settings, topic)
-    publisher = open_publisher(settings, registry)
+    publisher = open_publisher(settings, registry, *extra)
     if down is not None:
         log.warning("broker down at start: events go to the outbox", extra={"error": down})
         publisher.broker_down(down)
@@ -127,11 +166,13 @@ def ingest_file(
 ) -> IngestSummary:
     """Publish every line of ``path`` to ``topic``; refused lines go to ``<topic>.dlq`` (and
     to ``rejected``, with their line numbers and reasons)."""
-    schema = load(topic).schema
     with RegistryClient(settings.registry.url) as registry:
-        publisher = _open_for(settings, registry, topic)
+        contract = contract_for(registry, topic)
+        publisher = _open_for(settings, registry, topic, contract)
         try:
-            summary = ingest_jsonl(path, topic, schema, publisher, key_field, progress, rejected)
+            summary = ingest_jsonl(
+                path, topic, contract.schema, publisher, key_field, progress, rejected
+            )
             _finish(publisher, settings)
             return summary
         finally:
@@ -150,6 +191,16 @@ def drain_outbox(settings: TideSettings) -> int:
             publisher.close()
 
 
+def _adopt(settings: TideSettings, publisher: Publisher, topic: str) -> dict[str, Any] | None:
+    """The schema of a topic not shipped, if its subject is registered and the topic exists."""
+    try:
+        partitions_of(settings.kafka.bootstrap_servers, topic, timeout_s=2.0)
+        serializer = publisher.serializer(topic)
+    except (UnknownContractError, UnknownTopicError, BrokerUnavailableError):
+        return None
+    return serializer.schema
+
+
 def serve_http(settings: TideSettings, host: str, port: int) -> None:
     """Serve `POST /topics/{topic}` (REST Proxy v2 shape) until Ctrl-C."""
     import uvicorn  # only this command needs the ASGI server
@@ -159,8 +210,12 @@ def serve_http(settings: TideSettings, host: str, port: int) -> None:
         publisher = open_publisher(settings, registry)
         try:
             publisher.drain()
-            endpoint = RecordsEndpoint(publisher, {t: c.schema for t, c in contracts.items()})
-            app = create_app(endpoint, set(contracts))
+            endpoint = RecordsEndpoint(
+                publisher,
+                {t: c.schema for t, c in contracts.items()},
+                lambda topic: _adopt(settings, publisher, topic),
+            )
+            app = create_app(endpoint)
             uvicorn.run(app, host=host, port=port, log_level="warning")
         finally:
             publisher.close()
