@@ -10,12 +10,15 @@ import typer
 
 from tide import logs
 from tide.cli import (
+    consume_cmd,
     demo_cmd,
     jobs_cmd,
+    lag_cmd,
     produce_cmd,
     registry_cmd,
     schema_cmd,
     sql_cmd,
+    topics_cmd,
     up_cmd,
     worker_cmd,
 )
@@ -53,6 +56,9 @@ app.command("worker")(worker_cmd.worker)
 app.command("sql")(sql_cmd.sql)
 app.command("up")(up_cmd.up)
 app.command("demo")(demo_cmd.demo)
+app.add_typer(topics_cmd.app, name="topics")
+app.command("consume")(consume_cmd.consume_cmd)
+app.command("lag")(lag_cmd.lag)
 
 
 def main() -> None:
