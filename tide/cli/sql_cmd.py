@@ -3,53 +3,52 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TextIO
 
-import pyarrow as pa
 import typer
 
 from tide.cli.context import settings
-from tide.cli.output import OutputFormat, console, emit_table, errors
+from tide.cli.output import OutputFormat, errors
+from tide.cli.sql_shell import SqlShell, show_rows
 from tide.errors import TideError
 from tide.ops.lake import query_engine
 
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
+MAX_ROWS = typer.Option(
+    None, "--max-rows", min=0, help="Rows shown in text (0: all; the shell's default: 100)."
+)
+SHELL_ROWS = 100
 
 
 def sql(
     statement: str = typer.Argument(None, help="SQL; omit it for an interactive shell."),
     output: OutputFormat = OUTPUT,
+    max_rows: int | None = MAX_ROWS,
 ) -> None:
     """Run STATEMENT over the lake (tables are views named like the topics)."""
-    engine = query_engine(settings())
+    current = settings()
+    engine = query_engine(current)
     if statement is not None:
-        _run(engine.query, statement, output)
+        show_rows(engine.query(statement), output, max_rows or 0)
         return
-    console.print(f"lake tables: {', '.join(engine.tables()) or 'none yet'}; end with Ctrl-D")
-    for text in _statements(sys.stdin):
+    if sys.stdin.isatty() and output is OutputFormat.text:
+        limit = SHELL_ROWS if max_rows is None else max_rows
+        SqlShell(engine.query, engine.tables, current.data_dir / "sql_history", limit).run()
+        return
+    for text in _statements(sys.stdin):  # piped statements: each line, or up to each ';'
         try:
-            _run(engine.query, text, output)
+            show_rows(engine.query(text), output, max_rows or 0)
         except TideError as e:
             errors.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
 
 
-def _run(query: Callable[[str], pa.Table], statement: str, output: OutputFormat) -> None:
-    table = query(statement)
-    emit_table(table.column_names, [tuple(r.values()) for r in table.to_pylist()], output)
-
-
 def _statements(stream: TextIO) -> Iterator[str]:
-    """Statements of a session: each ends with ';' (or with its line when input is not a tty)."""
-    interactive = stream.isatty()
+    """Statements of piped input: each ends with ';' or with its line."""
     buffer = ""
-    if interactive:
-        console.print("tide> ", end="")
     for line in stream:
         buffer += line
         text = buffer.strip()
-        if text.endswith(";") or (text and not interactive):
+        if text:
             yield text.rstrip(";")
             buffer = ""
-        if interactive:
-            console.print("  ... " if buffer.strip() else "tide> ", end="")
