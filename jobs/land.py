@@ -24,6 +24,7 @@ from lake.errors import TableNotFoundError
 from lake.offsets import append_with_offsets, committed_offsets
 from lake.tables import ensure_table, load_table
 from producers.deserializer import AvroDeserializer
+from producers.errors import WireFormatError
 from producers.topics import partitions_of
 
 log = logging.getLogger(__name__)
@@ -154,13 +155,30 @@ class LandJob:
                 return
             raise self._consume_error(partition, error)
         value = message.value() or b""
-        schema_id = self._decoder.schema_id_of(value)
+        try:
+            schema_id = self._decoder.schema_id_of(value)
+        except WireFormatError as e:
+            self._commit(batch, positions)  # everything before it is landed
+            raise self._not_avro(partition, message.offset() or 0, e) from e
         if batch.schema_id not in (None, schema_id):
             self._commit(batch, positions)
             batch.schema_id, batch.records = None, []
         batch.schema_id = schema_id
         batch.records.append(self._decoder.decode(value))
         positions[partition] = (message.offset() or 0) + 1
+
+    def _not_avro(self, partition: int, offset: int, error: WireFormatError) -> JobError:
+        topic = self.config.topic
+        hint = (
+            "a dead-letter topic holds refused inputs as they came"
+            if topic.endswith(".dlq")
+            else "its producer does not use the registry"
+        )
+        return JobError(
+            f"{topic}[{partition}] offset {offset} is not a registry-encoded Avro record "
+            f"({error}): landing takes only those, and {hint}; read it with `tide consume "
+            f"{topic}`. What was landed before it stays landed."
+        )
 
     def _consume_error(self, partition: int, error: KafkaError) -> JobError:
         where = f"{self.config.topic}[{partition}]"

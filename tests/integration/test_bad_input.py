@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Producer
 
 from producers.errors import SchemaValidationError
 from producers.registry_client import RegistryClient
@@ -19,6 +22,10 @@ from schemas.loader import load
 from tide.stack.broker import EmbeddedBroker
 from tide.stack.ports import free_port
 from tide.stack.registry_process import RegistryProcess, registry_answers
+
+CLICK = {"event_id": "2f6d3c4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "event_time": 1795400000000,
+         "user_id": "u1", "session_id": "s1", "page": "/cart", "referrer": None, "region": "eu",
+         "device": "MOBILE"}  # fmt: skip
 
 
 def run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -72,6 +79,32 @@ def test_broker_down_at_start_keeps_the_events_in_the_outbox(
         assert "5 events replayed" in drained.stdout
     finally:
         broker.stop()
+
+
+def test_landing_a_dead_letter_topic_stops_at_its_first_raw_record_naming_it(
+    tmp_path: Path, broker: EmbeddedBroker, registry_url: str
+) -> None:
+    """Two Avro clicks, then a refused input as it came: the clicks are landed, and the job stops
+    with one line naming the record's offset and how to read it instead."""
+    topic = f"raw_{uuid.uuid4().hex[:8]}.dlq"
+    ensure_topics(broker.bootstrap_servers, [TopicSpec(topic, 1)])
+    contract = load("clicks")
+    with RegistryClient(registry_url) as registry:
+        serializer = AvroSerializer(registry, contract.subject, contract.schema_str)
+        values = [serializer.encode(click) for click in (CLICK, {**CLICK, "user_id": "u2"})]
+    producer = Producer({"bootstrap.servers": broker.bootstrap_servers, "log_level": 0})
+    for value in [*values, b'{"device": "FRIDGE"}']:
+        producer.produce(topic, value, partition=0)
+    assert producer.flush(10) == 0
+    env = {"TIDE_KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+           "TIDE_REGISTRY__URL": registry_url}  # fmt: skip
+    result = run(tmp_path, env, "jobs", "submit", "land", "--topic", topic)
+    assert_refused(result, f"{topic}[0] offset 2 is not a registry-encoded Avro record",
+                   f"`tide consume {topic}`")  # fmt: skip
+    table = topic.replace(".", "_")
+    counted = run(tmp_path, env, "sql", f"SELECT count(*) AS n FROM {table}", "-o", "json")  # noqa: S608
+    assert counted.returncode == 0, counted.stderr
+    assert json.loads(counted.stdout) == [{"n": 2}]
 
 
 @pytest.mark.parametrize(
