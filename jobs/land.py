@@ -25,6 +25,7 @@ from lake.offsets import append_with_offsets, committed_offsets
 from lake.tables import ensure_table, load_table
 from producers.deserializer import AvroDeserializer
 from producers.errors import WireFormatError
+from producers.partition_bounds import bounds
 from producers.topics import partitions_of
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class LandJob:
 
     def run(self) -> LandResult:
         partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
+        self._check_offsets(partitions)
         consumer = Consumer(
             {
                 "bootstrap.servers": self.config.bootstrap_servers,
@@ -103,6 +105,27 @@ class LandJob:
         finally:
             consumer.close()
         return self.result
+
+    def _check_offsets(self, partitions: list[int]) -> None:
+        """Refuse to start when the lake's next offset of a partition lies outside what the
+        topic holds: reading would wait forever for offsets that will not come (a topic that
+        was recreated — an in-memory broker restarted — or records deleted by retention)."""
+        topic = self.config.topic
+        if not self._committed:
+            return
+        found = bounds(self.config.bootstrap_servers, [(topic, p) for p in partitions])
+        for p, next_offset in sorted(self._committed.items()):
+            low, high = found.get((topic, p), (0, -1))
+            if low <= next_offset <= high:
+                continue
+            where = "a partition it no longer has" if high < 0 else f"offsets {low}..{high}"
+            raise OffsetGapError(
+                f"{topic}[{p}]: the lake ({self.config.table_name}) goes on from offset "
+                f"{next_offset}, but the topic now holds {where} — it was recreated (an "
+                "in-memory broker restarted?) or retention deleted records; landing stopped "
+                "before reading. Land into a new table (--table NAME), or keep topics across "
+                "restarts (`tide up --broker kafka`)."
+            )
 
     def _assign(self, consumer: Consumer, partitions: list[int]) -> set[int]:
         """Assign every partition from its committed offset (the beginning if none).

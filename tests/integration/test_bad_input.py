@@ -81,6 +81,27 @@ def test_broker_down_at_start_keeps_the_events_in_the_outbox(
         broker.stop()
 
 
+def test_landing_after_the_in_memory_broker_restarted_stops_at_once_naming_the_gap(
+    tmp_path: Path, registry_url: str
+) -> None:
+    """The lake goes on from offsets the restarted (empty) broker's topic no longer holds:
+    `jobs submit land` used to wait for them forever; it now refuses before reading."""
+    port = free_port()
+    env = {"TIDE_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{port}", "TIDE_REGISTRY__URL": registry_url}
+    for produced in (400, 30):
+        broker = EmbeddedBroker(port, tmp_path / "broker")
+        broker.start()
+        try:
+            ensure_topics(broker.bootstrap_servers, [TopicSpec("clicks", 2)])
+            made = run(tmp_path, env, "produce", "clicks", "-n", str(produced))
+            assert made.returncode == 0, made.stderr
+            landed = run(tmp_path, env, "jobs", "submit", "land", "--topic", "clicks")
+        finally:
+            broker.stop()
+    assert_refused(landed, "clicks[0]: the lake (clicks) goes on from offset",
+                   "the topic now holds offsets 0..", "--table NAME")  # fmt: skip
+
+
 def test_landing_a_dead_letter_topic_stops_at_its_first_raw_record_naming_it(
     tmp_path: Path, broker: EmbeddedBroker, registry_url: str
 ) -> None:

@@ -16,9 +16,10 @@ from typing import Any, Literal
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message
 from confluent_kafka import TopicPartition as TP
 
+from producers.partition_bounds import bounds
 from producers.registry_client import RegistryClient
 from tide.ops.errors import BadStartError, BrokerQueryError, InspectError, UnknownPartitionError
-from tide.ops.offsets import admin, reader, topic_metadata, watermarks
+from tide.ops.offsets import admin, reader, topic_metadata
 from tide.ops.record_view import RecordDecoder, Shown, iso_ms, text_or_base64
 
 log = logging.getLogger(__name__)
@@ -113,12 +114,12 @@ def _partitions(bootstrap_servers: str, request: ConsumeRequest) -> list[int]:
 def _positions(
     consumer: Consumer, bootstrap_servers: str, request: ConsumeRequest, partitions: list[int]
 ) -> list[TP]:
-    """Where each partition is read from. The end is the confirmed one (``watermarks``), not
+    """Where each partition is read from. The end is the confirmed one (``bounds``), not
     OFFSET_END, which the client resolves with the broker's answer that Tansu under-reports."""
     topic, start = request.topic, request.start
     if start.kind == "beginning":
         return [TP(topic, p, OFFSET_BEGINNING) for p in partitions]
-    marks = watermarks(bootstrap_servers, [(topic, p) for p in partitions])
+    marks = bounds(bootstrap_servers, [(topic, p) for p in partitions])
     if start.kind == "end":
         return [TP(topic, p, marks[(topic, p)][1]) for p in partitions]
     if start.kind == "offset":  # kept within the partition, not reset to its beginning

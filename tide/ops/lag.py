@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException
 
+from producers.partition_bounds import bounds
 from tide.ops.errors import BrokerQueryError, UnknownGroupError
-from tide.ops.offsets import admin, cluster_topics, watermarks
+from tide.ops.offsets import admin, cluster_topics
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def group_lag(bootstrap_servers: str, group: str) -> list[PartitionLag]:
         raise BrokerQueryError(f"offsets of group {group!r} not listed: {e}") from e
     committed = {(str(tp.topic), int(tp.partition)): int(tp.offset)
                  for tp in answer.topic_partitions}  # fmt: skip
-    marks = watermarks(bootstrap_servers, sorted(committed))
+    marks = bounds(bootstrap_servers, sorted(committed))
     return [
         PartitionLag(
             topic, partition, offset if offset >= 0 else None, marks[(topic, partition)][1]

@@ -9,7 +9,8 @@ from typing import Any
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
-from tide.ops.offsets import admin, cluster_topics, topic_metadata, watermarks
+from producers.partition_bounds import bounds
+from tide.ops.offsets import admin, cluster_topics, topic_metadata
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def list_topics(bootstrap_servers: str, include_internal: bool = False) -> list[
         key=lambda meta: str(meta.topic),
     )
     keys = [(str(m.topic), int(p)) for m in shown for p in m.partitions]
-    marks = watermarks(bootstrap_servers, keys)
+    marks = bounds(bootstrap_servers, keys)
     return [
         TopicSummary(
             name=str(m.topic),
@@ -74,7 +75,7 @@ def describe_topic(bootstrap_servers: str, topic: str) -> TopicDetail:
     """Per partition: leader, replicas, ISR and watermarks; and the topic's retention configs."""
     client = admin(bootstrap_servers)
     meta = topic_metadata(client, bootstrap_servers, topic)
-    marks = watermarks(bootstrap_servers, [(topic, int(p)) for p in meta.partitions])
+    marks = bounds(bootstrap_servers, [(topic, int(p)) for p in meta.partitions])
     partitions = [_partition(p, marks[(topic, int(p.id))]) for p in meta.partitions.values()]
     return TopicDetail(
         name=topic,
