@@ -18,6 +18,7 @@ from tide.cli import (
     registry_cmd,
     schema_cmd,
     sql_cmd,
+    status_cmd,
     topics_cmd,
     up_cmd,
     worker_cmd,
@@ -55,6 +56,8 @@ app.add_typer(produce_cmd.app, name="produce")
 app.command("worker")(worker_cmd.worker)
 app.command("sql")(sql_cmd.sql)
 app.command("up")(up_cmd.up)
+app.command("status")(status_cmd.status)
+app.command("down")(status_cmd.down)
 app.command("demo")(demo_cmd.demo)
 app.add_typer(topics_cmd.app, name="topics")
 app.command("consume")(consume_cmd.consume_cmd)

@@ -1,9 +1,14 @@
-"""`tide up`: the embedded stack (broker, registry, one worker) until Ctrl-C."""
+"""`tide up`: the embedded stack (broker, registry, one worker), supervised, until Ctrl-C or
+`tide down`."""
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
+from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 
@@ -11,8 +16,11 @@ from tide.cli.context import settings
 from tide.cli.output import console
 from tide.ops.schemas import sync_schemas
 from tide.ops.topics import create_pipeline_topics
-from tide.settings import KafkaSettings
+from tide.settings import KafkaSettings, TideSettings
+from tide.stack.errors import StackError
 from tide.stack.local import BrokerKind, LocalStack
+from tide.stack.port_check import ensure_free
+from tide.stack.supervision import Child, Supervisor, read_state, write_state
 from tide.stack.worker_process import WorkerProcess, worker_env
 
 
@@ -26,38 +34,98 @@ BROKER = typer.Option(
     "--broker",
     help="tansu: embedded, in memory. kafka: Apache Kafka (`make kafka`), durable in the data dir.",
 )
+POLL_S = 0.5
 
 
 def up(
     worker: bool = typer.Option(True, help="Also run one stream worker."),
     broker: BrokerChoice = BROKER,
 ) -> None:
-    """Start broker and registry on the configured ports; other tide commands find them there."""
+    """Start broker and registry on the configured ports; other tide commands find them there.
+
+    Every child is watched: a death is reported and the child restarted (with backoff).
+    """
     s = settings()
+    data_dir = s.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    running = read_state(data_dir / "stack.json")
+    if running is not None:
+        raise StackError(
+            f"a `tide up` (pid {running['pid']}) already runs for {data_dir}: see `tide status`, "
+            "stop it with `tide down`"
+        )
     broker_port = int(s.kafka.bootstrap_servers.split(",")[0].rsplit(":", 1)[-1])
+    ensure_free({"broker": broker_port, "registry": s.registry.port})
     kind: BrokerKind = "kafka" if broker is BrokerChoice.kafka else "tansu"
-    with LocalStack(s.data_dir.resolve(), broker_port, s.registry.port, kind) as stack:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _n, _f: stop.set())  # `tide down`
+    with LocalStack(data_dir, broker_port, s.registry.port, kind) as stack:
         console.print(f"broker   {stack.bootstrap_servers}  ({stack.broker_description})")
         console.print(f"registry {stack.registry_url}")
         for r in sync_schemas(stack.registry_url):
             console.print(f"  schema {r.subject}  version {r.version}  id {r.schema_id}")
         create_pipeline_topics(KafkaSettings(bootstrap_servers=stack.bootstrap_servers))
-        process = None
-        if worker:
-            env = worker_env(
-                stack.bootstrap_servers,
-                stack.registry_url,
-                s.data_dir.resolve(),
-                s.streams.idle_timeout_seconds,
-            )
-            process = WorkerProcess(env, s.data_dir.resolve() / "logs" / "worker.log")
-            process.start()
-            console.print(f"worker   running (log: {process.log_path})")
-        console.print("ready: try `tide produce clicks --count 10000` — Ctrl-C stops everything")
+        process = _worker(s, stack) if worker else None
+        children = _children(stack, process)
+        console.print("ready: try `tide produce clicks --count 10000` — Ctrl-C or `tide down` "
+                      "stops everything, `tide status` shows it")  # fmt: skip
         try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            console.print("stopping…")
+            _supervise(Supervisor(children), data_dir, stop)
         finally:
+            console.print("stopping…")
+            (data_dir / "stack.json").unlink(missing_ok=True)
             if process is not None:
                 process.stop()
+
+
+def _worker(s: TideSettings, stack: LocalStack) -> WorkerProcess:
+    data_dir = s.data_dir.resolve()
+    env = worker_env(
+        stack.bootstrap_servers, stack.registry_url, data_dir, s.streams.idle_timeout_seconds
+    )
+    process = WorkerProcess(env, data_dir / "logs" / "worker.log")
+    process.start()
+    console.print(f"worker   running (log: {process.log_path})")
+    return process
+
+
+def _children(stack: LocalStack, process: WorkerProcess | None) -> list[Child]:
+    def restart_broker() -> None:
+        stack.broker.stop()
+        stack.broker.start()
+        if not stack.broker_durable:  # in memory: it came back empty
+            create_pipeline_topics(KafkaSettings(bootstrap_servers=stack.bootstrap_servers))
+
+    def restart_registry() -> None:
+        stack.registry.stop()
+        stack.registry.start()
+
+    children = [
+        Child("broker", stack.bootstrap_servers, stack.broker.alive, restart_broker,
+              lambda: stack.broker.pid),
+        Child("registry", stack.registry_url, lambda: stack.registry.process.running,
+              restart_registry, lambda: stack.registry.process.pid),
+    ]  # fmt: skip
+    if process is not None:
+        children.append(Child("worker", str(process.log_path), lambda: process.running,
+                              process.start, lambda: process.pid))  # fmt: skip
+    return children
+
+
+def _supervise(supervisor: Supervisor, data_dir: Path, stop: threading.Event) -> None:
+    """Poll the children until Ctrl-C or SIGTERM; report every event with its time."""
+    state = data_dir / "stack.json"
+    started = time.time()
+    previous: list[dict[str, object]] = []
+    try:
+        while not stop.is_set():
+            for event in supervisor.poll():
+                now = datetime.now(UTC).strftime("%H:%M:%S")
+                console.print(f"{now} {event}", highlight=False)
+            snapshot = supervisor.snapshot()
+            if snapshot != previous:
+                write_state(state, snapshot, started)
+                previous = snapshot
+            stop.wait(POLL_S)
+    except KeyboardInterrupt:
+        return

@@ -75,3 +75,10 @@ class EmbeddedBroker:
 
     def kill(self) -> None:
         self._process.kill()
+
+    def alive(self) -> bool:
+        return self._process.running
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid

@@ -130,6 +130,16 @@ class KafkaCluster:
         process = self._processes[index]
         return process is not None and process.running
 
+    def alive(self) -> bool:
+        """Every node runs."""
+        return all(self.running(i) for i in range(self.nodes))
+
+    @property
+    def pid(self) -> int | None:
+        """The first node's process id."""
+        process = self._processes[0]
+        return None if process is None else process.pid
+
     def _node_dir(self, index: int) -> Path:
         return self.data_dir / f"node-{self.node_id(index)}"
 

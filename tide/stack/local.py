@@ -33,6 +33,11 @@ class Broker(Protocol):
 
     def stop(self) -> None: ...
 
+    def alive(self) -> bool: ...
+
+    @property
+    def pid(self) -> int | None: ...
+
 
 @dataclass
 class LocalStack:

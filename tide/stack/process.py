@@ -27,7 +27,7 @@ class ServerProcess:
 
     def start(self, ready: Callable[[], bool], timeout_s: float = 30.0) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as out:
+        with self.log_path.open("ab") as out:  # a restart appends: the death stays readable
             self._proc = subprocess.Popen(  # noqa: S603 - argv is built by us, not a shell
                 self.argv, stdout=out, stderr=subprocess.STDOUT, env=self.env
             )

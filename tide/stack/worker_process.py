@@ -60,6 +60,10 @@ class WorkerProcess:
     def running(self) -> bool:
         return self._process is not None and self._process.running
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
     def stop(self) -> None:
         if self._process is not None:
             self._process.stop(timeout_s=30.0)

@@ -1,0 +1,120 @@
+"""`tide up` as a user runs it: a taken port is refused by name; a child killed -9 is reported
+and restarted; `tide status` in another terminal shows what runs; `tide down` stops it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from producers.topics import partitions_of
+from tide.stack.ports import free_port
+
+
+class Up:
+    """A `tide up --no-worker` subprocess whose output is collected line by line."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tide", "up", "--no-worker"], env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.lines: list[str] = []
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, what: str, timeout_s: float = 90.0) -> None:
+        until(lambda: any(what in line for line in self.lines), timeout_s, what, self.output)
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+
+def until(check: Callable[[], bool], timeout_s: float, what: str, show: Callable[[], str]) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"no {what!r} within {timeout_s} s:\n{show()}"
+        time.sleep(0.1)  # polling interval of the condition
+
+
+def tide(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tide", *args], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    registry = free_port()
+    return {**os.environ, "TIDE_DATA_DIR": str(tmp_path / "data"),
+            "TIDE_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
+            "TIDE_REGISTRY__PORT": str(registry),
+            "TIDE_REGISTRY__URL": f"http://127.0.0.1:{registry}"}  # fmt: skip
+
+
+@pytest.fixture
+def up(env: dict[str, str]) -> Iterator[Up]:
+    running = Up(env)
+    try:
+        running.wait_for("ready:")
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.process.send_signal(signal.SIGINT)
+            running.process.wait(60)
+
+
+def parts(env: dict[str, str]) -> dict[str, dict[str, object]]:
+    shown = tide(env, "status", "-o", "json")
+    return {p["part"]: p for p in json.loads(shown.stdout)}
+
+
+def test_a_taken_port_is_refused_naming_it_and_its_holder(env: dict[str, str]) -> None:
+    port = int(env["TIDE_REGISTRY__PORT"])
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        result = subprocess.run([sys.executable, "-m", "tide", "up"], env=env, text=True,
+                                capture_output=True, timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert f"port {port} (registry) is taken by pid {os.getpid()}" in line
+    assert "ready" not in result.stdout
+
+
+def test_a_killed_child_is_reported_and_restarted_and_status_and_down_work(
+    up: Up, env: dict[str, str]
+) -> None:
+    before = parts(env)
+    assert {p: before[p]["health"] for p in ("broker", "registry")} == {
+        "broker": "healthy", "registry": "healthy"}  # fmt: skip
+    again = tide(env, "up", "--no-worker")  # one `tide up` per data dir
+    assert again.returncode == 1 and "already runs" in again.stderr
+    os.kill(int(str(before["broker"]["pid"])), signal.SIGKILL)
+    up.wait_for("broker died")
+    up.wait_for("broker back at")
+    until(lambda: parts(env)["broker"]["restarts"] == 1, 30, "restarts 1", up.output)
+    assert parts(env)["broker"]["health"] == "healthy"
+    bootstrap = env["TIDE_KAFKA__BOOTSTRAP_SERVERS"]
+    assert len(partitions_of(bootstrap, "clicks")) > 0  # the empty broker got its topics back
+    os.kill(int(str(parts(env)["registry"]["pid"])), signal.SIGKILL)
+    up.wait_for("registry back at")
+    assert tide(env, "status").returncode == 0
+    stopped = tide(env, "down")
+    assert stopped.returncode == 0, stopped.stderr + up.output()
+    assert up.process.wait(30) == 0
+    gone = tide(env, "status")
+    assert gone.returncode == 1 and "no `tide up` runs" in gone.stderr
