@@ -30,7 +30,16 @@ class Up:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self.lines: list[str] = []
-        threading.Thread(target=self._collect, daemon=True).start()
+        self._reader = threading.Thread(target=self._collect, daemon=True)
+        self._reader.start()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        self.process.wait(60)
+        self._reader.join(10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
 
     def _collect(self) -> None:
         assert self.process.stdout is not None
@@ -72,9 +81,7 @@ def up(env: dict[str, str]) -> Iterator[Up]:
         running.wait_for("ready:")
         yield running
     finally:
-        if running.process.poll() is None:
-            running.process.send_signal(signal.SIGINT)
-            running.process.wait(60)
+        running.close()
 
 
 def parts(env: dict[str, str]) -> dict[str, dict[str, object]]:
@@ -118,3 +125,14 @@ def test_a_killed_child_is_reported_and_restarted_and_status_and_down_work(
     assert up.process.wait(30) == 0
     gone = tide(env, "status")
     assert gone.returncode == 1 and "no `tide up` runs" in gone.stderr
+
+
+def test_registry_serve_says_where_it_listens(env: dict[str, str]) -> None:
+    port = free_port()
+    argv = [sys.executable, "-m", "tide", "registry", "serve", "--port", str(port)]
+    with subprocess.Popen(argv, env=env, text=True, stdout=subprocess.PIPE) as serve:
+        assert serve.stdout is not None
+        first = serve.stdout.readline()
+        serve.terminate()
+    assert f"schema registry at http://127.0.0.1:{port} (SQLite " in first
+    assert "registry.sqlite, no auth)" in first

@@ -8,6 +8,7 @@ from registry.api.auth import hash_password
 from registry.server import KafkaStoreOptions
 from registry.server import serve as serve_registry
 from tide.cli.context import settings
+from tide.cli.output import console
 
 app = typer.Typer(help="The schema registry service.", no_args_is_help=True)
 
@@ -23,6 +24,13 @@ def serve(
     """
     s = settings()
     host, port = host or s.registry.host, port or s.registry.port
+    store = (
+        f"Kafka log {s.registry.topic} on {s.kafka.bootstrap_servers}"
+        if s.registry.store == "kafka"
+        else f"SQLite {s.registry_database}"
+    )
+    auth = "basic auth" if s.registry.users else "no auth"
+    console.print(f"schema registry at http://{host}:{port} ({store}, {auth}) — Ctrl-C stops it")
     if s.registry.store == "kafka":
         kafka = KafkaStoreOptions(
             s.kafka.bootstrap_servers,
