@@ -104,3 +104,45 @@ def test_json_schema_register_check_and_diff(tmp_path: Path, registry_url: str) 
     found = json.loads(tide(tmp_path, registry_url, "diff", subject, "1", "2", "-o", "json").stdout)
     assert {(c["path"], c["kind"]) for c in found["changes"]} == {("#/required", "changed")}
     assert found["backward"]["compatible"] is True
+
+
+def test_admin_levels_modes_deletes_and_the_listing(tmp_path: Path, registry_url: str) -> None:
+    def run(*args: str) -> dict[str, object]:
+        done = tide(tmp_path, registry_url, *args, "-o", "json")
+        assert done.returncode == 0, done.stderr
+        answer: dict[str, object] = json.loads(done.stdout)
+        return answer
+
+    subject = "admin-clicks-value"
+    v1 = tmp_path / "v1.avsc"
+    schema = json.loads(load("clicks").schema_str)
+    v1.write_text(json.dumps(schema))
+    schema["fields"].append({"name": "campaign", "type": ["null", "string"], "default": None})
+    v2 = tmp_path / "v2.avsc"
+    v2.write_text(json.dumps(schema))
+    for version in (v1, v2):
+        assert tide(tmp_path, registry_url, "register", subject, str(version)).returncode == 0
+
+    assert run("config", subject)["compatibility"] == "BACKWARD"  # the global default
+    assert run("config", subject, "full_transitive")["compatibility"] == "FULL_TRANSITIVE"
+    assert run("config", subject)["compatibility"] == "FULL_TRANSITIVE"
+    assert run("config")["compatibility"] == "BACKWARD"  # the global one is untouched
+    bad = tide(tmp_path, registry_url, "config", subject, "sideways")
+    assert bad.returncode == 1 and "unknown compatibility level 'sideways'" in bad.stderr
+
+    assert run("mode", subject, "READONLY")["mode"] == "READONLY"
+    refused = tide(tmp_path, registry_url, "register", subject, str(v1))
+    assert refused.returncode == 1 and "read-only mode (error 42205)" in refused.stderr
+    assert run("mode", subject, "readwrite")["mode"] == "READWRITE"
+
+    listing = json.loads(tide(tmp_path, registry_url, "list", "-o", "json").stdout)
+    row = next(r for r in listing if r["subject"] == subject)
+    assert (row["versions"], row["type"], row["compatibility"]) == ("1,2", "AVRO",
+                                                                     "FULL_TRANSITIVE")  # fmt: skip
+    assert row["latest_id"] == run("show", subject)["id"]
+
+    assert run("delete", subject, "2")["deleted_versions"] == [2]
+    assert run("delete", subject, "2", "--permanent")["deleted_versions"] == [2]
+    assert run("delete", subject, "--permanent")["deleted_versions"] == [1]
+    gone = tide(tmp_path, registry_url, "show", subject)
+    assert gone.returncode == 1 and "40401" in gone.stderr

@@ -1,4 +1,5 @@
-"""`tide schema ...`: register, check, list, show and diff schema versions."""
+"""`tide schema ...`: register, check, show and diff schema versions (list, config, mode and
+delete: ``schema_admin_cmd``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import typer
 
 from producers.registry_client import RegistryClient
+from tide.cli import schema_admin_cmd
 from tide.cli.context import settings
 from tide.cli.output import OutputFormat, console, emit_object, emit_table
 from tide.errors import TideError
@@ -37,13 +39,6 @@ def register(
     with RegistryClient(settings().registry.url) as client:
         schema_id, version = client.register(subject, _read(file), _type(file, schema_type))
     emit_table(["subject", "version", "id"], [(subject, version, schema_id)], output)
-
-
-@app.command("list")
-def list_subjects(output: OutputFormat = OUTPUT) -> None:
-    """List the registered subjects."""
-    with RegistryClient(settings().registry.url) as client:
-        emit_table(["subject"], [(s,) for s in client.subjects()], output)
 
 
 def _type(file: Path, given: str | None) -> str:
@@ -129,3 +124,9 @@ def diff(subject: str, v1: str, v2: str, output: OutputFormat = OUTPUT) -> None:
 
 def _show(value: object) -> str:
     return "-" if value is None else json.dumps(value) if not isinstance(value, str) else value
+
+
+app.command("list")(schema_admin_cmd.list_subjects)
+app.command("config")(schema_admin_cmd.config)
+app.command("mode")(schema_admin_cmd.mode)
+app.command("delete")(schema_admin_cmd.delete)

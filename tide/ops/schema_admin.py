@@ -1,0 +1,84 @@
+"""The registry's administration — compatibility levels, modes, deletes and an overview of the
+subjects — over its Confluent REST API, as `tide schema config|mode|delete|list` use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from producers.errors import RegistryRequestError
+from producers.registry_client import RegistryClient
+from tide.errors import TideError
+
+LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
+          "FULL_TRANSITIVE", "NONE")  # fmt: skip
+MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
+
+
+class SchemaAdminError(TideError):
+    """A registry administration request that cannot be made as given."""
+
+
+@dataclass(frozen=True)
+class SubjectSummary:
+    subject: str
+    versions: list[int]
+    latest_id: int
+    schema_type: str
+    level: str
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    upper = value.upper()
+    if upper not in allowed:
+        raise SchemaAdminError(f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
+    return upper
+
+
+class RegistryAdmin(RegistryClient):
+    def level(self, subject: str | None) -> str:
+        """The compatibility level of ``subject`` (its own, else the global one)."""
+        path = "/config" if subject is None else f"/config/{subject}?defaultToGlobal=true"
+        return str(self._get(path)["compatibilityLevel"])
+
+    def set_level(self, subject: str | None, level: str) -> str:
+        chosen = _choice(level, LEVELS, "compatibility level")
+        path = "/config" if subject is None else f"/config/{subject}"
+        return str(self._call("PUT", path, {"compatibility": chosen})["compatibility"])
+
+    def mode(self, subject: str | None) -> str:
+        path = "/mode" if subject is None else f"/mode/{subject}?defaultToGlobal=true"
+        return str(self._get(path)["mode"])
+
+    def set_mode(self, subject: str | None, mode: str) -> str:
+        chosen = _choice(mode, MODES, "mode")
+        path = "/mode" if subject is None else f"/mode/{subject}"
+        return str(self._call("PUT", path, {"mode": chosen})["mode"])
+
+    def delete(self, subject: str, version: str | None, permanent: bool) -> list[int]:
+        """Soft-delete ``subject`` (or one version); ``permanent`` then deletes it for good
+        (soft-deleting first when that was not done yet, as the registry requires)."""
+        path = f"/subjects/{subject}" + ("" if version is None else f"/versions/{version}")
+        try:
+            deleted = self._call("DELETE", path)
+        except RegistryRequestError as e:
+            if not (permanent and "soft deleted" in str(e)):
+                raise
+            deleted = None
+        if permanent:
+            deleted = self._call("DELETE", f"{path}?permanent=true")
+        return [int(v) for v in (deleted if isinstance(deleted, list) else [deleted])]
+
+    def summaries(self) -> list[SubjectSummary]:
+        """Every subject with its versions, latest id, schema type and compatibility level."""
+        out = []
+        for subject in self.subjects():
+            latest = self.version(subject)
+            versions = [int(v) for v in self._call("GET", f"/subjects/{subject}/versions")]
+            kind, level = str(latest.get("schemaType", "AVRO")), self.level(subject)
+            out.append(SubjectSummary(subject, versions, int(latest["id"]), kind, level))
+        return out
+
+    def _get(self, path: str) -> dict[str, Any]:
+        body: dict[str, Any] = self._call("GET", path)
+        return body
