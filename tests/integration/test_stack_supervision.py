@@ -17,16 +17,17 @@ from pathlib import Path
 import pytest
 
 from producers.topics import partitions_of
+from tide.stack.kafka_dist import kafka_unavailable_reason
 from tide.stack.ports import free_port
 
 
 class Up:
     """A `tide up --no-worker` subprocess whose output is collected line by line."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *extra: str) -> None:
         self.env = env
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tide", "up", "--no-worker"], env=env, text=True,
+            [sys.executable, "-m", "tide", "up", "--no-worker", *extra], env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self.lines: list[str] = []
@@ -136,3 +137,32 @@ def test_registry_serve_says_where_it_listens(env: dict[str, str]) -> None:
         serve.terminate()
     assert f"schema registry at http://127.0.0.1:{port} (SQLite " in first
     assert "registry.sqlite, no auth)" in first
+
+
+def count(env: dict[str, str], topic: str) -> int:
+    shown = tide(env, "topics", "describe", topic, "-o", "json")
+    assert shown.returncode == 0, shown.stderr
+    return sum(int(p["messages"]) for p in json.loads(shown.stdout)["partitions"])
+
+
+def test_with_kafka_the_records_outlive_a_restart_and_fresh_starts_clean(
+    env: dict[str, str],
+) -> None:
+    """`tide up --broker kafka`: produce, `tide down`, `tide up` again — the records are there;
+    `tide up --fresh` starts without them (and without the lake that referred to them)."""
+    reason = kafka_unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    for fresh, expected in ((False, None), (False, 40), (True, 0)):
+        running = Up(env, "--broker", "kafka", *(["--fresh"] if fresh else []))
+        try:
+            running.wait_for("ready:", 180)
+            if expected is None:
+                assert tide(env, "produce", "clicks", "-n", "40").returncode == 0
+                assert count(env, "clicks") == 40
+            else:
+                assert count(env, "clicks") == expected, running.output()
+            assert tide(env, "down").returncode == 0
+        finally:
+            running.close()
+    assert "fresh start: removed kafka/" in running.output()

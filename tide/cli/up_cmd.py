@@ -18,6 +18,7 @@ from tide.ops.schemas import sync_schemas
 from tide.ops.topics import create_pipeline_topics
 from tide.settings import KafkaSettings, TideSettings
 from tide.stack.errors import StackError
+from tide.stack.fresh import fresh_start
 from tide.stack.local import BrokerKind, LocalStack
 from tide.stack.port_check import ensure_free
 from tide.stack.supervision import Child, Supervisor, read_state, write_state
@@ -40,6 +41,7 @@ POLL_S = 0.5
 def up(
     worker: bool = typer.Option(True, help="Also run one stream worker."),
     broker: BrokerChoice = BROKER,
+    fresh: bool = typer.Option(False, "--fresh", help="Start clean: drop records, lake, state."),
 ) -> None:
     """Start broker and registry on the configured ports; other tide commands find them there.
 
@@ -54,6 +56,9 @@ def up(
             f"a `tide up` (pid {running['pid']}) already runs for {data_dir}: see `tide status`, "
             "stop it with `tide down`"
         )
+    if fresh:
+        removed = fresh_start(data_dir)
+        console.print(f"fresh start: removed {', '.join(removed) or 'nothing (already clean)'}")
     broker_port = int(s.kafka.bootstrap_servers.split(",")[0].rsplit(":", 1)[-1])
     ensure_free({"broker": broker_port, "registry": s.registry.port})
     kind: BrokerKind = "kafka" if broker is BrokerChoice.kafka else "tansu"
