@@ -12,6 +12,7 @@ import avro.name
 import avro.schema
 
 from registry import json_schema
+from registry.avro_defaults import invalid_default
 from registry.errors import InvalidSchemaError
 
 SUPPORTED_TYPES = ("AVRO", "JSON")
@@ -70,6 +71,9 @@ def parse(
         _avro(dependency, names, f"referenced schema #{i + 1}")
     referenced = dict(names.names)
     model = _avro(text, names, "schema")
+    bad_default = invalid_default(model)
+    if bad_default is not None:
+        raise InvalidSchemaError(f"invalid Avro schema: {bad_default}")
     if normalize:
         return ParsedSchema(kind, _normalized(model, referenced), model)
     return ParsedSchema(kind, canonical_json(text), model)
