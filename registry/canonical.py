@@ -13,6 +13,7 @@ import avro.schema
 
 from registry import json_schema
 from registry.avro_defaults import invalid_default
+from registry.avro_text import PRIMITIVES
 from registry.errors import InvalidSchemaError
 
 SUPPORTED_TYPES = ("AVRO", "JSON")
@@ -81,11 +82,39 @@ def parse(
 
 def _avro(text: str, names: avro.name.Names, what: str) -> avro.schema.Schema:
     try:
-        return avro.schema.make_avsc_object(json.loads(text), names)
+        return avro.schema.make_avsc_object(_bare_references(json.loads(text)), names)
     except (avro.errors.AvroException, json.JSONDecodeError, TypeError, ValueError) as e:
         raise InvalidSchemaError(f"invalid Avro {what}: {e}") from e
     except RecursionError as e:
         raise InvalidSchemaError(f"invalid Avro {what}: nested too deeply") from e
+
+
+_DEFINES = PRIMITIVES | {"record", "error", "enum", "fixed", "array", "map"}
+
+
+def _bare_references(node: Any) -> Any:
+    """``{"type": "ns.Name"}`` — a named type referred to in object form, which Avro Java (and
+    so Confluent) accepts — as the bare name the Python parser understands, wherever a schema
+    may stand: a field's type, a union's branch, an array's items, a map's values."""
+    if isinstance(node, list):
+        return [_bare_references(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("type")
+    if isinstance(kind, str) and kind not in _DEFINES:
+        return kind
+    out = dict(node)
+    if isinstance(kind, dict | list):
+        out["type"] = _bare_references(kind)
+    for key in ("items", "values"):
+        if key in node:
+            out[key] = _bare_references(node[key])
+    if isinstance(node.get("fields"), list):
+        out["fields"] = [
+            {**f, "type": _bare_references(f["type"])} if isinstance(f, dict) and "type" in f else f
+            for f in node["fields"]
+        ]
+    return out
 
 
 def _normalized(model: avro.schema.Schema, referenced: dict[str, Any]) -> str:

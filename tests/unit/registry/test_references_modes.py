@@ -234,3 +234,29 @@ def test_global_resets_and_reading_soft_deleted_versions(client: TestClient) -> 
     assert (status, body["error_code"]) == (404, 40401)
     status, body = call(client, "POST", "/subjects/a?deleted=true", {"schema": A})
     assert (status, body["version"]) == (200, 1)
+
+
+def test_references_in_object_form_resolve_over_several_levels(client: TestClient) -> None:
+    """`{"type": "ns.Name"}` names a referenced type as Avro Java accepts it (it failed with
+    "Undefined type"), through a reference that itself has one."""
+    addr = {"type": "record", "name": "Addr", "namespace": "ns",
+            "fields": [{"name": "city", "type": "string"}]}  # fmt: skip
+    geo = {"type": "record", "name": "Geo", "namespace": "ns",
+           "fields": [{"name": "at", "type": {"type": "ns.Addr"}}]}  # fmt: skip
+    person = {"type": "record", "name": "P", "namespace": "ns", "fields": [
+        {"name": "home", "type": {"type": "ns.Geo"}},
+        {"name": "also", "type": ["null", {"type": "ns.Addr"}], "default": None},
+        {"name": "past", "type": {"type": "array", "items": {"type": "ns.Addr"}}},
+    ]}  # fmt: skip
+    to_addr = [{"name": "ns.Addr", "subject": "addr", "version": 1}]
+    assert call(client, "POST", "/subjects/addr/versions", {"schema": json.dumps(addr)})[0] == 200
+    status, body = call(client, "POST", "/subjects/geo/versions",
+                        {"schema": json.dumps(geo), "references": to_addr})  # fmt: skip
+    assert status == 200, body
+    both = [{"name": "ns.Geo", "subject": "geo", "version": 1}, *to_addr]
+    status, body = call(client, "POST", "/subjects/person/versions",
+                        {"schema": json.dumps(person), "references": both})  # fmt: skip
+    assert status == 200, body
+    found = call(client, "POST", "/subjects/person",
+                 {"schema": json.dumps(person), "references": both})  # fmt: skip
+    assert found[1]["id"] == body["id"]
