@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import avro.schema
+
 from registry import avro_text, canonical, compatibility, references
 from registry.canonical import ParsedSchema
 from registry.compatibility import Level
@@ -206,11 +208,29 @@ class Registry:
         refs, parsed = self._parse(_candidate(candidate))
         if not self._store.versions(subject, SOFT_DELETED if deleted else LIVE):
             raise SubjectNotFoundError(f"Subject '{subject}' not found.")
-        found = self._store.find(subject, parsed.canonical, refs)
+        found = self._store.find(subject, parsed.canonical, refs) or self._same_primitive(
+            subject, parsed, deleted
+        )
         if found is None or (found.state != LIVE and not (deleted and found.state == SOFT_DELETED)):
             raise SchemaNotFoundError(f"Schema not found under subject '{subject}'.")
         stored = self.schema_by_id(found.schema_id)
         return VersionedSchema(subject, found.version, stored, found.state)
+
+    def _same_primitive(
+        self, subject: Subject, parsed: ParsedSchema, deleted: bool
+    ) -> SubjectVersion | None:
+        """For a bare primitive (``{"type": "int"}``), the newest version that is the same
+        primitive with extra attributes (``connect.name``, …), as Confluent's lookup finds it;
+        never one with a logical type, which changes what the values mean."""
+        if parsed.schema_type != "AVRO" or not _bare_primitive(parsed.model):
+            return None
+        versions = self._store.versions(subject, SOFT_DELETED if deleted else LIVE)
+        for version in sorted(versions, key=lambda v: v.version, reverse=True):
+            stored = self._parsed_by_id(version.schema_id)
+            primitive = stored.schema_type == "AVRO" and _primitive(stored.model)
+            if primitive and stored.model.type == parsed.model.type:
+                return version
+        return None
 
     def schema_by_id(self, schema_id: SchemaId) -> StoredSchema:
         stored = self._store.schema(schema_id) if 1 <= schema_id < INT32_END else None
@@ -383,3 +403,12 @@ def _positive(what: str, value: object) -> int | None:
     if not 1 <= number < INT32_END:
         raise InvalidSchemaError(f"'{what}' must be between 1 and 2^31-1, got {number}")
     return number
+
+
+def _primitive(model: object) -> bool:
+    """A primitive without a logical type (avro gives those subclasses of their own)."""
+    return type(model) is avro.schema.PrimitiveSchema
+
+
+def _bare_primitive(model: object) -> bool:
+    return _primitive(model) and not getattr(model, "other_props", None)

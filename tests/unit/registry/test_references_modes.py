@@ -260,3 +260,20 @@ def test_references_in_object_form_resolve_over_several_levels(client: TestClien
     found = call(client, "POST", "/subjects/person",
                  {"schema": json.dumps(person), "references": both})  # fmt: skip
     assert found[1]["id"] == body["id"]
+
+
+def test_a_bare_primitive_finds_the_same_primitive_registered_with_attributes(
+    client: TestClient,
+) -> None:
+    with_props = json.dumps({"type": "int", "connect.name": "count", "connect.version": 2})
+    registered = call(client, "POST", "/subjects/p-value/versions", {"schema": with_props})[1]
+    for bare in ('{"type":"int"}', '"int"'):
+        status, found = call(client, "POST", "/subjects/p-value", {"schema": bare})
+        assert status == 200, found
+        assert (found["id"], found["version"]) == (registered["id"], 1)
+    status, found = call(client, "POST", "/subjects/p-value", {"schema": '"long"'})
+    assert (status, found["error_code"]) == (404, 40403)
+    date = json.dumps({"type": "int", "logicalType": "date"})  # a logical type means more
+    assert call(client, "POST", "/subjects/d-value/versions", {"schema": date})[0] == 200
+    status, found = call(client, "POST", "/subjects/d-value", {"schema": '{"type":"int"}'})
+    assert (status, found["error_code"]) == (404, 40403)
