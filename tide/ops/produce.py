@@ -13,6 +13,7 @@ from producers.errors import (
     BrokerUnavailableError,
     ProducerError,
     RegistryRequestError,
+    RegistryUnavailableError,
     UnknownTopicError,
 )
 from producers.generators.clicks import clicks
@@ -46,6 +47,11 @@ def contract_for(registry: RegistryClient, topic: str) -> Contract:
         subject = f"{topic}-value"
         try:
             latest = registry.version(subject)
+        except RegistryUnavailableError as e:
+            raise UnknownContractError(
+                f"{missing}; nor could the registry at {registry.url} say whether subject "
+                f"{subject!r} is registered: it is not reachable"
+            ) from e
         except RegistryRequestError as e:
             if e.status_code != 404:
                 raise
