@@ -4,7 +4,11 @@
 
 - http: our registry server (`python -m registry`, SQLite in a temp dir) as a child process,
   driven by one keep-alive httpx client, one request at a time;
-- in-process: the same calls on `registry.service.Registry` over a fresh SQLite database.
+- in-process: the same calls on `registry.service.Registry` over a fresh SQLite database;
+- kafka x3 (with `--kafka`): three registry instances sharing one Kafka-backed store (the
+  compacted `_schemas` topic, replication 3) on a 3-node Apache Kafka, driven through one
+  instance that is not the primary, so every write is forwarded to the primary and waits until
+  the log has it back, as a client of any instance sees it.
 
 Operations, in order: register N subjects with a record schema each; register E compatible
 evolutions of one subject (each checked against the subject's earlier versions); read every
@@ -28,8 +32,10 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from registry.ids import SchemaId, Subject
+from registry.server import KafkaStoreOptions
 from registry.service import Registry
 from registry.storage.sqlite import SqliteSchemaStore
+from tide.stack.kafka import KafkaCluster
 from tide.stack.ports import free_port
 from tide.stack.registry_process import RegistryProcess
 
@@ -167,6 +173,24 @@ def over_http(tmp: Path, count: int, evolutions: int) -> list[Figure]:
         server.stop()
 
 
+def over_kafka(tmp: Path, count: int, evolutions: int) -> list[Figure]:
+    """The phases against a follower of three Kafka-backed instances (see the module doc)."""
+    with KafkaCluster(tmp / "kafka", nodes=3) as kafka:
+        options = KafkaStoreOptions(kafka.bootstrap_servers, "_schemas", "", 3.0, 3)
+        members = [RegistryProcess(free_port(), None, tmp / "logs", options) for _ in range(3)]
+        try:
+            for member in members:
+                member.start(timeout_s=60)
+            primary = httpx.get(f"{members[0].url}/v1/metadata/primary", timeout=5).json()
+            follower = next(m for m in members if m.url != primary["primary"])
+            headers = {"Content-Type": VND, "Accept": VND}
+            with httpx.Client(base_url=follower.url, headers=headers, timeout=30.0) as client:
+                return measure(HttpTarget(client), "kafka x3", count, evolutions)
+        finally:
+            for member in members:
+                member.stop()
+
+
 def in_process(tmp: Path, count: int, evolutions: int) -> list[Figure]:
     store = SqliteSchemaStore(tmp / "in-process.sqlite")
     try:
@@ -177,11 +201,14 @@ def in_process(tmp: Path, count: int, evolutions: int) -> list[Figure]:
 
 def report(count: int, evolutions: int, figures: list[Figure]) -> None:
     baseline = {f.operation: f.rate for f in figures if f.where == "in-process"}
-    print(f"{count} subjects + {evolutions} evolutions of one subject, SQLite, one call at a time")
-    print("http: registry child process, one keep-alive httpx client; ratio: ops/s / in-process")
+    print(f"{count} subjects + {evolutions} evolutions of one subject, one call at a time; "
+          "store: SQLite (http, in-process), a Kafka log (kafka x3)")  # fmt: skip
+    print("http: registry child process, one keep-alive httpx client; kafka x3: a follower of "
+          "three Kafka-backed instances; ratio: ops/s / in-process")  # fmt: skip
     print(f"{'operation':<19}{'where':<12}{'ops/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'ratio':>8}")  # fmt: skip
-    for f in sorted(figures, key=lambda f: (list(baseline).index(f.operation), f.where != "http")):
+    order = {"http": 0, "kafka x3": 1, "in-process": 2}
+    for f in sorted(figures, key=lambda f: (list(baseline).index(f.operation), order[f.where])):
         p50, p95, p99 = f.percentiles()
         ratio = f.rate / baseline[f.operation]
         print(f"{f.operation:<19}{f.where:<12}{f.rate:>10,.0f}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}"
@@ -192,6 +219,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.registry")
     parser.add_argument("--count", type=int, default=1500, help="subjects registered")
     parser.add_argument("--evolutions", type=int, default=100, help="versions of one subject")
+    parser.add_argument(
+        "--kafka", action="store_true", help="also 3 instances on a 3-node Kafka (`make kafka`)"
+    )
     args = parser.parse_args()
     if args.count < 2 or args.evolutions < 2:
         parser.error("--count and --evolutions must be at least 2 (percentiles need two calls)")
@@ -199,6 +229,8 @@ def main() -> None:
         try:
             figures = in_process(Path(tmp), args.count, args.evolutions)
             figures += over_http(Path(tmp), args.count, args.evolutions)
+            if args.kafka:
+                figures += over_kafka(Path(tmp), args.count, args.evolutions)
         except RuntimeError as e:
             raise SystemExit(f"bench.registry: {e}") from e
     report(args.count, args.evolutions, figures)

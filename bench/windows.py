@@ -111,8 +111,8 @@ def tide(bs: str, registry_url: str, data_dir: Path, topic: str, n: int) -> tupl
     runner.start()
 
     def counted() -> float:
-        return sum(
-            metrics.EVENTS_IN.labels(spec.name, str(p))._value.get() for p in range(PARTITIONS)
+        return float(
+            sum(metrics.EVENTS_IN.labels(spec.name, str(p))._value.get() for p in range(PARTITIONS))
         )
 
     while counted() == 0:

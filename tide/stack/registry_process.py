@@ -39,6 +39,7 @@ class RegistryProcess:
             argv += [
                 "--bootstrap-servers", kafka.bootstrap_servers, "--topic", kafka.topic,
                 "--advertised-url", self.url, "--lease-seconds", str(kafka.lease_s),
+                "--replication-factor", str(kafka.replication_factor),
             ]  # fmt: skip
         if database is not None:
             argv += ["--database", str(database)]
