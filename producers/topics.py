@@ -28,7 +28,7 @@ _PER_REQUEST = 6
 def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec], timeout_s: float = 10.0) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are."""
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})
-    existing = _metadata(admin, bootstrap_servers, timeout_s)
+    existing = cluster_metadata(admin, bootstrap_servers, timeout_s)
     new = [
         NewTopic(
             s.name,
@@ -50,7 +50,10 @@ def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec], timeout_s: flo
             log.info("topic created", extra={"topic": name})
 
 
-def _metadata(admin: AdminClient, bootstrap_servers: str, timeout_s: float) -> dict[str, Any]:
+def cluster_metadata(
+    admin: AdminClient, bootstrap_servers: str, timeout_s: float = 10.0
+) -> dict[str, Any]:
+    """Every topic's metadata (name → TopicMetadata); one line when no broker answers."""
     try:
         topics: dict[str, Any] = admin.list_topics(timeout=timeout_s).topics
     except KafkaException as e:
@@ -61,13 +64,20 @@ def _metadata(admin: AdminClient, bootstrap_servers: str, timeout_s: float) -> d
     return topics
 
 
-def partitions_of(bootstrap_servers: str, topic: str, timeout_s: float = 10.0) -> list[int]:
-    """Partition ids of ``topic``; UnknownTopicError when the broker does not have it."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})
-    metadata = _metadata(admin, bootstrap_servers, timeout_s)
+def topic_metadata(
+    admin: AdminClient, bootstrap_servers: str, topic: str, timeout_s: float = 10.0
+) -> Any:
+    """One topic's metadata; UnknownTopicError naming it (and the topics there are)."""
+    metadata = cluster_metadata(admin, bootstrap_servers, timeout_s)
     if topic not in metadata or metadata[topic].error is not None:
         known = ", ".join(sorted(t for t in metadata if not t.startswith("_"))) or "none"
         raise UnknownTopicError(
             f"topic {topic!r} does not exist on {bootstrap_servers} (topics: {known})"
         )
-    return sorted(metadata[topic].partitions)
+    return metadata[topic]
+
+
+def partitions_of(bootstrap_servers: str, topic: str, timeout_s: float = 10.0) -> list[int]:
+    """Partition ids of ``topic``; UnknownTopicError when the broker does not have it."""
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})
+    return sorted(topic_metadata(admin, bootstrap_servers, topic, timeout_s).partitions)

@@ -103,7 +103,7 @@ def test_serve_recovers_by_itself_after_a_broker_restart(
         tmp_path / "serve.log", env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/topics/clicks"
-    serve.start(lambda: _answers(url), timeout_s=60)
+    serve.start(lambda: serve_answers(url), timeout_s=60)
     try:
         sent = 0
 
@@ -133,7 +133,8 @@ def test_serve_recovers_by_itself_after_a_broker_restart(
         serve.stop()
 
 
-def _answers(url: str) -> bool:
+def serve_answers(url: str) -> bool:
+    """True once `tide produce serve` answers at ``url``."""
     try:
         httpx.post(url, json={"records": []}, timeout=1)
     except httpx.HTTPError:

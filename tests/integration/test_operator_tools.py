@@ -24,6 +24,7 @@ from producers.registry_client import RegistryClient
 from producers.serializer import AvroSerializer
 from producers.topics import TopicSpec, ensure_topics
 from schemas.loader import load
+from tests.integration.test_bad_input import assert_refused
 from tide.stack.broker import EmbeddedBroker
 
 T0 = 1_796_000_000_000  # 2026-11-30T...Z, event and record times of the produced records
@@ -52,15 +53,6 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 def json_lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in ok(result).splitlines() if line.strip()]
-
-
-def refused(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("error:"), result.stderr
-    for needle in needles:
-        assert needle in line, line
 
 
 def new_topic(broker: Any, partitions: int, suffix: str = "") -> str:
@@ -179,9 +171,9 @@ def test_from_offset_time_and_count(
     assert [r["value"] for r in later] == ["m7", "m8", "m9"]
     assert later[0]["timestamp"] == at.replace("Z", ".000Z")
 
-    refused(tide(env, "consume", topic, "--partition", "3"), topic, "no partition 3")
-    refused(tide(env, "consume", topic, "--from", "yesterday"), "yesterday")
-    refused(tide(env, "consume", "ops_no_such_topic"), "'ops_no_such_topic' does not exist")
+    assert_refused(tide(env, "consume", topic, "--partition", "3"), topic, "no partition 3")
+    assert_refused(tide(env, "consume", topic, "--from", "yesterday"), "yesterday")
+    assert_refused(tide(env, "consume", "ops_no_such_topic"), "'ops_no_such_topic' does not exist")
 
 
 def test_follow_shows_new_records_and_stops_on_ctrl_c(
@@ -239,7 +231,7 @@ def test_topics_list_and_describe_show_the_real_end_offsets(
     assert internal in {t["topic"] for t in everything}
     assert topic in ok(tide(env, "topics", "list"))
 
-    refused(tide(env, "topics", "describe", "ops_missing"), "'ops_missing' does not exist")
+    assert_refused(tide(env, "topics", "describe", "ops_missing"), "'ops_missing' does not exist")
 
 
 def test_lag_shows_committed_against_end_offsets(
@@ -267,4 +259,4 @@ def test_lag_shows_committed_against_end_offsets(
     assert group in groups
     assert "committed" in ok(tide(env, "lag", group))
     assert group in ok(tide(env, "lag"))
-    refused(tide(env, "lag", "ops-no-such-group"), "'ops-no-such-group' does not exist")
+    assert_refused(tide(env, "lag", "ops-no-such-group"), "'ops-no-such-group' does not exist")

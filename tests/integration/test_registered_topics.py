@@ -18,6 +18,7 @@ from producers import wire
 from producers.registry_client import RegistryClient
 from producers.topics import TopicSpec, ensure_topics
 from tests.integration.test_file_ingestion import read
+from tests.integration.test_http_ingestion import serve_answers
 from tide.stack.broker import EmbeddedBroker
 from tide.stack.ports import free_port
 from tide.stack.process import ServerProcess
@@ -102,7 +103,7 @@ def test_serve_accepts_a_registered_topic_and_404s_an_unknown_one(
         tmp_path / "serve.log", env_for(fresh_broker, registry_url, tmp_path / "serve"),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/topics"
-    serve.start(lambda: _answers(f"{base}/clicks"), timeout_s=60)
+    serve.start(lambda: serve_answers(f"{base}/clicks"), timeout_s=60)
     try:
         records = [{"key": "s9", "value": {"sensor_id": "s9", "celsius": 4.25}}]
         answer = httpx.post(f"{base}/{topic}", json={"records": records}, timeout=30)
@@ -116,11 +117,3 @@ def test_serve_accepts_a_registered_topic_and_404s_an_unknown_one(
         assert unknown.json()["error_code"] == 40401
     finally:
         serve.stop()
-
-
-def _answers(url: str) -> bool:
-    try:
-        httpx.post(url, json={"records": []}, timeout=1)
-    except httpx.HTTPError:
-        return False
-    return True

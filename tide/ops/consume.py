@@ -18,8 +18,9 @@ from confluent_kafka import TopicPartition as TP
 
 from producers.partition_bounds import bounds
 from producers.registry_client import RegistryClient
+from producers.topics import topic_metadata
 from tide.ops.errors import BadStartError, BrokerQueryError, InspectError, UnknownPartitionError
-from tide.ops.offsets import admin, reader, topic_metadata
+from tide.ops.offsets import admin, reader
 from tide.ops.record_view import RecordDecoder, Shown, iso_ms, text_or_base64
 
 log = logging.getLogger(__name__)

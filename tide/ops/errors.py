@@ -7,10 +7,6 @@ class InspectError(TideError):
     """An operator tool could not answer."""
 
 
-class UnknownTopicError(InspectError):
-    """The topic does not exist on the broker."""
-
-
 class UnknownPartitionError(InspectError):
     """The topic has no such partition."""
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException
 
 from producers.partition_bounds import bounds
+from producers.topics import cluster_metadata
 from tide.ops.errors import BrokerQueryError, UnknownGroupError
-from tide.ops.offsets import admin, cluster_topics
+from tide.ops.offsets import admin
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class PartitionLag:
 def list_groups(bootstrap_servers: str) -> list[GroupInfo]:
     """Every consumer group the broker knows (one that committed offsets or has members)."""
     client = admin(bootstrap_servers)  # kept alive until the answer: a freed one answers nothing
-    cluster_topics(client, bootstrap_servers, 10.0)  # a broker that is down is said so
+    cluster_metadata(client, bootstrap_servers, 10.0)  # a broker that is down is said so
     try:
         found = client.list_consumer_groups(request_timeout=10).result()
     except KafkaException as e:

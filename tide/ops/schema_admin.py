@@ -35,25 +35,28 @@ def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     return upper
 
 
+def _scoped(root: str, subject: str | None, read: bool = False) -> str:
+    """``/config`` or ``/mode``, global or of ``subject`` (read: falling back to the global)."""
+    if subject is None:
+        return root
+    return f"{root}/{subject}" + ("?defaultToGlobal=true" if read else "")
+
+
 class RegistryAdmin(RegistryClient):
     def level(self, subject: str | None) -> str:
         """The compatibility level of ``subject`` (its own, else the global one)."""
-        path = "/config" if subject is None else f"/config/{subject}?defaultToGlobal=true"
-        return str(self._get(path)["compatibilityLevel"])
+        return str(self._get(_scoped("/config", subject, read=True))["compatibilityLevel"])
 
     def set_level(self, subject: str | None, level: str) -> str:
-        chosen = _choice(level, LEVELS, "compatibility level")
-        path = "/config" if subject is None else f"/config/{subject}"
-        return str(self._call("PUT", path, {"compatibility": chosen})["compatibility"])
+        body = {"compatibility": _choice(level, LEVELS, "compatibility level")}
+        return str(self._call("PUT", _scoped("/config", subject), body)["compatibility"])
 
     def mode(self, subject: str | None) -> str:
-        path = "/mode" if subject is None else f"/mode/{subject}?defaultToGlobal=true"
-        return str(self._get(path)["mode"])
+        return str(self._get(_scoped("/mode", subject, read=True))["mode"])
 
     def set_mode(self, subject: str | None, mode: str) -> str:
-        chosen = _choice(mode, MODES, "mode")
-        path = "/mode" if subject is None else f"/mode/{subject}"
-        return str(self._call("PUT", path, {"mode": chosen})["mode"])
+        body = {"mode": _choice(mode, MODES, "mode")}
+        return str(self._call("PUT", _scoped("/mode", subject), body)["mode"])
 
     def delete(self, subject: str, version: str | None, permanent: bool) -> list[int]:
         """Soft-delete ``subject`` (or one version); ``permanent`` then deletes it for good

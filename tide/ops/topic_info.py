@@ -10,7 +10,8 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from producers.partition_bounds import bounds
-from tide.ops.offsets import admin, cluster_topics, topic_metadata
+from producers.topics import cluster_metadata, topic_metadata
+from tide.ops.offsets import admin
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def is_internal(name: str) -> bool:
 
 def list_topics(bootstrap_servers: str, include_internal: bool = False) -> list[TopicSummary]:
     """Every topic (internal ones only when asked), sorted by name, with its total end offset."""
-    topics = cluster_topics(admin(bootstrap_servers), bootstrap_servers, 10.0)
+    topics = cluster_metadata(admin(bootstrap_servers), bootstrap_servers, 10.0)
     shown = sorted(
         (meta for name, meta in topics.items() if include_internal or not is_internal(name)),
         key=lambda meta: str(meta.topic),
