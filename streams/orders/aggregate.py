@@ -1,10 +1,11 @@
 """The event-sourced order: its state, the rules of its life, and how events fold into it.
 
 An order's state is the fold of its events in version order. Every event carries the order's
-version after it (1 for OrderPlaced); the log decides: the first event at a version wins, a later
-one at the same version is a duplicate (a redelivery, or a zombie writer's) and changes nothing,
-and an event ahead of the next version waits until the gap is filled. Events written before
-versions existed carry 0 and take the next version by their position in the log.
+version after it (1 for OrderPlaced); the log decides: the first event at a version wins; a later
+one at the same version, or one whose event id was folded in already, is a duplicate (a
+redelivery, or a zombie writer's) and changes nothing; an event ahead of the next version waits
+until the gap is filled. Events written before versions existed carry 0 and take the next
+version by their position in the log (only their event id tells a redelivery apart).
 
 ``decide`` is the write side: it checks a command against the state (expected version, the
 transition rules, the idempotency key) and returns the event to append, or raises naming the
@@ -117,20 +118,26 @@ class Fold:
     state: OrderState
     waiting: dict[int, dict[str, Any]] = field(default_factory=dict)  # version → early event
     duplicates: int = 0
+    seen: set[str] = field(default_factory=set)  # event ids folded in (an order has a few)
 
     def add(self, event: dict[str, Any]) -> bool:
         """Fold ``event`` in; False when it changed nothing (a duplicate, or early: kept)."""
         version = int(event.get("version") or 0) or self.state.version + 1
-        if version <= self.state.version:
+        event_id = str(event["event_id"])
+        if version <= self.state.version or event_id in self.seen:
             self.duplicates += 1
             return False
         if version > self.state.version + 1:
             self.waiting.setdefault(version, event)
             return False
-        self.state = apply(self.state, event)
+        self._apply(event)
         while self.state.version + 1 in self.waiting:
-            self.state = apply(self.state, self.waiting.pop(self.state.version + 1))
+            self._apply(self.waiting.pop(self.state.version + 1))
         return True
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        self.state = apply(self.state, event)
+        self.seen.add(str(event["event_id"]))
 
 
 def decide(

@@ -15,6 +15,7 @@ from tide.cli import (
     jobs_cmd,
     lag_cmd,
     produce_cmd,
+    projections_cmd,
     registry_cmd,
     schema_cmd,
     sql_cmd,
@@ -53,6 +54,7 @@ app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(registry_cmd.app, name="registry")
 app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(produce_cmd.app, name="produce")
+app.add_typer(projections_cmd.app, name="projections")
 app.command("worker")(worker_cmd.worker)
 app.command("sql")(sql_cmd.sql)
 app.command("up")(up_cmd.up)

@@ -116,3 +116,10 @@ def test_unversioned_events_take_the_next_version_by_position() -> None:
     assert not fold.add(event("OrderPaid", PAID, version=2))  # a versioned duplicate
     assert fold.duplicates == 1
     assert not fold.waiting
+
+
+def test_an_unversioned_redelivery_is_told_apart_by_its_event_id() -> None:
+    fold = Fold(OrderState("o-1"))
+    placed, paid = event("OrderPlaced", PLACED), event("OrderPaid", PAID)
+    assert [fold.add(e) for e in (placed, paid, paid, placed)] == [True, True, False, False]
+    assert (fold.state.version, fold.duplicates) == (2, 2)

@@ -1,0 +1,94 @@
+"""The read API over a projection worker's books: `GET /orders/{id}`, `GET /customers/{id}/orders`.
+
+Answers come from memory. ``?min_version=N`` on an order waits (up to ``wait_s``, at most
+``MAX_WAIT_S``) until the projection has folded version N — read-your-writes for a command that
+answered with N — and answers 504 when it has not. An order whose partition this worker does not
+own (after waiting, as a restarted worker waits for the group to hand its partitions back)
+gets 421 naming the partition; routing to its owner is not built yet. A customer's orders
+spread over partitions: the answer merges the partitions this worker owns and says whether
+that is all of them (``complete``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import FastAPI, Query
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from streams.orders.routing import partition_for
+from streams.projections.read_models import merge_customer_views, order_summary
+from streams.projections.worker import ProjectionWorker
+
+MAX_WAIT_S = 30.0
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status)
+
+
+def create_app(worker: ProjectionWorker) -> FastAPI:
+    app = FastAPI(title="Tide projections", docs_url=None, redoc_url=None)
+
+    def summary(order_id: str) -> tuple[int, dict[str, Any] | None]:
+        p = partition_for(order_id, worker.partitions)
+        with worker.lock:
+            book = worker.books.get(p)
+            if book is None:
+                return p, None
+            fold = book.folds.get(order_id)
+            return p, {} if fold is None else order_summary(fold.state)
+
+    @app.get("/orders/{order_id}")
+    async def order(
+        order_id: str,
+        min_version: int = Query(0, ge=0),
+        wait_s: float = Query(5.0, ge=0, le=MAX_WAIT_S),
+    ) -> JSONResponse:
+        deadline = time.monotonic() + wait_s
+        while True:
+            p, found = summary(order_id)
+            version = 0 if found is None else found.get("version", 0)
+            if found is not None and version >= max(min_version, 1):
+                return JSONResponse(found)
+            if time.monotonic() >= deadline:
+                if found is None:  # after a restart, until the group hands the partition over
+                    return _error(421, f"partition {p} of orders is owned by another worker",
+                                  partition=p)  # fmt: skip
+                if min_version:
+                    return _error(504, f"order {order_id} is at version {version} here, not "
+                                       f"{min_version}, after {wait_s:g} s",
+                                  version=version)  # fmt: skip
+                return _error(404, f"no order {order_id}")
+            await asyncio.sleep(0.01)
+
+    @app.get("/customers/{customer_id}/orders")
+    def customer(customer_id: str) -> JSONResponse:
+        with worker.lock:
+            owned = len(worker.books)
+            parts = [b.customers[customer_id].view() for b in worker.books.values()
+                     if customer_id in b.customers]  # fmt: skip
+        if not parts:
+            return _error(404, f"no orders of customer {customer_id}")
+        return JSONResponse({**merge_customer_views(parts), "complete": owned == worker.partitions})
+
+    @app.get("/metrics")
+    def metrics() -> PlainTextResponse:
+        with worker.lock:
+            rows = [(p, b.applied, len(b.folds), b.next_offset)
+                    for p, b in sorted(worker.books.items())]  # fmt: skip
+        lines = ["# TYPE tide_projection_events_applied_total counter"]
+        lines += [f'tide_projection_events_applied_total{{partition="{p}"}} {a}'
+                  for p, a, _, _ in rows]  # fmt: skip
+        lines += ["# TYPE tide_projection_orders gauge"]
+        lines += [f'tide_projection_orders{{partition="{p}"}} {n}' for p, _, n, _ in rows]
+        lines += ["# TYPE tide_projection_next_offset gauge"]
+        lines += [f'tide_projection_next_offset{{partition="{p}"}} {o}'
+                  for p, _, _, o in rows if o is not None]  # fmt: skip
+        lines += ["# TYPE tide_projection_skipped_total counter",
+                  f"tide_projection_skipped_total {worker.skipped}"]  # fmt: skip
+        return PlainTextResponse("\n".join(lines) + "\n")
+
+    return app

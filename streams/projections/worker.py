@@ -1,0 +1,174 @@
+"""A projection worker: a member of the projection group on ``orders`` keeping the read models.
+
+Partitions are the unit of work, as for the window jobs: on assignment the newest checkpoint of
+the partition is restored and the partition read from the offset inside it (never from the
+group's committed offsets); on revocation a checkpoint is written before it is let go; every
+``checkpoint_interval_s`` each owned partition's book is checkpointed. The read API reads the
+books under ``lock``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+
+from producers.deserializer import AvroDeserializer
+from producers.errors import WireFormatError
+from producers.registry_client import RegistryClient
+from producers.topics import TopicSpec, ensure_topics, partitions_of
+from streams.projections.book import PartitionBook
+from streams.state.checkpoints import CheckpointStore, partition_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProjectionSettings:
+    bootstrap_servers: str
+    registry_url: str
+    source: str = "orders"
+    checkpoint_interval_s: float = 2.0
+    session_timeout_s: float = 10.0
+    replication_factor: int = 1
+
+    @property
+    def group_id(self) -> str:
+        return f"tide-projections-{self.source}"
+
+    @property
+    def checkpoint_topic(self) -> str:
+        return f"_tide-projections-{self.source}-checkpoints"
+
+
+class ProjectionWorker:
+    def __init__(self, settings: ProjectionSettings, stop: threading.Event) -> None:
+        self.settings = settings
+        self._stop = stop
+        self.lock = threading.Lock()
+        self.books: dict[int, PartitionBook] = {}
+        self.partitions = 0
+        self.skipped = 0  # records that are not order events (named in the log)
+        self.ready = threading.Event()  # set once the group assigned this member its share
+
+    def run(self) -> None:
+        s = self.settings
+        self.partitions = len(partitions_of(s.bootstrap_servers, s.source))
+        ensure_topics(
+            s.bootstrap_servers,
+            [TopicSpec(s.checkpoint_topic, self.partitions, s.replication_factor, compacted=True)],
+        )
+        decoder = AvroDeserializer(RegistryClient(s.registry_url))
+        producer = Producer(
+            {"bootstrap.servers": s.bootstrap_servers, "acks": "all",
+             "enable.idempotence": True, "log_level": 3}
+        )  # fmt: skip
+        self._store = CheckpointStore(s.bootstrap_servers, s.checkpoint_topic, producer)
+        self._producer = producer
+        self._consumer = consumer = self._group_consumer()
+        consumer.subscribe([s.source], on_assign=self._assign, on_revoke=self._revoke,
+                           on_lost=self._lost)  # fmt: skip
+        log.info("projections starting", extra={"source": s.source, "partitions": self.partitions})
+        last = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                for message in consumer.consume(2000, timeout=0.2):
+                    error = message.error()
+                    if error is not None:
+                        if error.code() != KafkaError._PARTITION_EOF:
+                            log.warning("read error", extra={"error": error.str()})
+                        continue
+                    self._apply(decoder, message.partition() or 0, message)
+                if time.monotonic() - last >= s.checkpoint_interval_s:
+                    self._checkpoint(list(self.books))
+                    last = time.monotonic()
+            self._checkpoint(list(self.books))
+        finally:
+            consumer.close()  # leaves the group: revocation checkpoints what it held
+            producer.flush(10)
+
+    def _apply(self, decoder: AvroDeserializer, p: int, message: object) -> None:
+        offset, value = message.offset(), message.value()  # type: ignore[attr-defined]
+        try:
+            event = decoder.decode(value or b"")
+        except WireFormatError as e:
+            self.skipped += 1
+            log.warning("not an order event", extra={"partition": p, "offset": offset,
+                                                     "error": str(e)})  # fmt: skip
+            return
+        with self.lock:
+            book = self.books.get(p)
+            if book is not None:
+                book.add(event, offset)
+
+    def _checkpoint(self, partitions: list[int]) -> None:
+        with self.lock:
+            dumps = {p: self.books[p].dump() for p in partitions if p in self.books}
+        for p, data in dumps.items():
+            self._store.write(p, partition_key(p), data)
+        if self._producer.flush(30) != 0 or self._store.failures:
+            log.warning("checkpoint not acknowledged", extra={"partitions": sorted(dumps)})
+            return
+        pointers = [tp for tp in self._store.pointers() if tp.partition in dumps]
+        if pointers:
+            try:
+                self._consumer.commit(offsets=pointers, asynchronous=True)
+            except Exception as e:
+                log.debug("commit of checkpoint hints failed", extra={"error": str(e)})
+
+    def _assign(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
+        wanted = [tp.partition for tp in tps]
+        hints: dict[int, int] = {}
+        try:
+            committed = consumer.committed(
+                [TopicPartition(self.settings.checkpoint_topic, p) for p in wanted], timeout=10
+            )
+            hints = {tp.partition: tp.offset for tp in committed if tp.offset >= 0}
+        except Exception:
+            log.info("no checkpoint hints")
+        found = self._store.load({p: (partition_key(p), hints.get(p)) for p in wanted})
+        starts = []
+        with self.lock:
+            for p in wanted:
+                data = found[p]
+                book = PartitionBook(p) if data is None else PartitionBook.restore(data)
+                self.books[p] = book
+                start = OFFSET_BEGINNING if book.next_offset is None else book.next_offset
+                starts.append(TopicPartition(self.settings.source, p, start))
+        consumer.incremental_assign(starts)
+        log.info("partitions restored", extra={"partitions": {tp.partition: tp.offset
+                                                              for tp in starts}})  # fmt: skip
+        self.ready.set()
+
+    def _revoke(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
+        mine = [tp.partition for tp in tps if tp.partition in self.books]
+        self._checkpoint(mine)
+        self._lost(consumer, tps)
+
+    def _lost(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
+        with self.lock:
+            for tp in tps:
+                self.books.pop(tp.partition, None)
+        log.info("partitions released", extra={"partitions": [tp.partition for tp in tps]})
+
+    def _group_consumer(self) -> Consumer:
+        s = self.settings
+        session_ms = int(s.session_timeout_s * 1000)
+        return Consumer(
+            {
+                "bootstrap.servers": s.bootstrap_servers,
+                "group.id": s.group_id,
+                "client.id": "tide-projections",
+                "partition.assignment.strategy": "cooperative-sticky",
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+                "auto.offset.reset": "earliest",
+                "session.timeout.ms": session_ms,
+                "heartbeat.interval.ms": max(session_ms // 4, 100),
+                "isolation.level": "read_committed",
+                "log_level": 3,
+            }
+        )
