@@ -24,6 +24,9 @@ class ParsedSchema:
     schema_type: str
     canonical: str
     model: Any  # avro.schema.Schema for AVRO, the parsed document for JSON
+    # equal for equivalent schemas, referenced types written in full where first used
+    # (what Confluent's ``ParsedSchema.equivalent`` compares)
+    resolved: str = ""
 
 
 def canonical_json(text: str) -> str:
@@ -66,7 +69,7 @@ def parse(
         if dependencies:
             raise InvalidSchemaError("references are supported for AVRO schemas only")
         form = json_schema.canonical(text)
-        return ParsedSchema(kind, form, json.loads(form))
+        return ParsedSchema(kind, form, json.loads(form), form)
     names = avro.name.Names()
     for i, dependency in enumerate(dependencies):
         _avro(dependency, names, f"referenced schema #{i + 1}")
@@ -75,9 +78,10 @@ def parse(
     bad_default = invalid_default(model)
     if bad_default is not None:
         raise InvalidSchemaError(f"invalid Avro schema: {bad_default}")
+    resolved = _normalized(model, {})
     if normalize:
-        return ParsedSchema(kind, _normalized(model, referenced), model)
-    return ParsedSchema(kind, canonical_json(text), model)
+        return ParsedSchema(kind, _normalized(model, referenced), model, resolved)
+    return ParsedSchema(kind, canonical_json(text), model, resolved)
 
 
 def _avro(text: str, names: avro.name.Names, what: str) -> avro.schema.Schema:
@@ -118,8 +122,9 @@ def _bare_references(node: Any) -> Any:
 
 
 def _normalized(model: avro.schema.Schema, referenced: dict[str, Any]) -> str:
+    """The normalized text; the ``referenced`` types stay names, the others are inlined."""
     names = avro.name.Names()
-    names.names.update(referenced)  # referenced types stay references, never inlined
+    names.names.update(referenced)
     return json.dumps(_sorted_aliases(model.to_json(names)), sort_keys=True, separators=(",", ":"))
 
 

@@ -113,6 +113,8 @@ class Registry:
         wanted_version: int | None,
     ) -> SubjectVersion:
         existing = self._store.find(subject, parsed.canonical, refs)
+        if (existing is None or existing.state != LIVE) and wanted_id is wanted_version is None:
+            existing = self._equivalent(subject, parsed, refs, LIVE)
         if existing is not None and existing.state == LIVE:
             if wanted_id is not None and existing.schema_id != wanted_id:
                 raise ImportConflictError(
@@ -208,13 +210,31 @@ class Registry:
         refs, parsed = self._parse(_candidate(candidate))
         if not self._store.versions(subject, SOFT_DELETED if deleted else LIVE):
             raise SubjectNotFoundError(f"Subject '{subject}' not found.")
-        found = self._store.find(subject, parsed.canonical, refs) or self._same_primitive(
-            subject, parsed, deleted
+        max_state = SOFT_DELETED if deleted else LIVE
+        found = (
+            self._store.find(subject, parsed.canonical, refs)
+            or self._equivalent(subject, parsed, refs, max_state)
+            or self._same_primitive(subject, parsed, deleted)
         )
         if found is None or (found.state != LIVE and not (deleted and found.state == SOFT_DELETED)):
             raise SchemaNotFoundError(f"Schema not found under subject '{subject}'.")
         stored = self.schema_by_id(found.schema_id)
         return VersionedSchema(subject, found.version, stored, found.state)
+
+    def _equivalent(
+        self, subject: Subject, parsed: ParsedSchema, refs: tuple[Reference, ...], max_state: int
+    ) -> SubjectVersion | None:
+        """The newest version that is the same schema spelled otherwise, as Confluent's
+        ``canLookup`` finds it: same references and an equivalent schema, or none given and
+        the schema written out with the referenced types in full."""
+        for version in reversed(self._store.versions(subject, max_state)):
+            stored = self.schema_by_id(version.schema_id)
+            same_refs = stored.references == refs or (not refs and bool(stored.references))
+            if not same_refs or stored.schema_type != parsed.schema_type:
+                continue
+            if self._parsed_by_id(version.schema_id).resolved == parsed.resolved:
+                return version
+        return None
 
     def _same_primitive(
         self, subject: Subject, parsed: ParsedSchema, deleted: bool
@@ -337,6 +357,8 @@ class Registry:
         """Resolve the references to concrete versions, then validate and canonicalize."""
         kind = canonical.schema_kind(candidate.schema_type)
         refs = tuple(self._concrete(r) for r in references.parse(candidate.references))
+        if candidate.normalize:  # Confluent's normalize: by subject then version, once each
+            refs = tuple(sorted(dict.fromkeys(refs), key=lambda r: (r.subject, r.version)))
         dependencies = self._dependencies(refs, set())  # refused for non-AVRO by parse
         parsed = canonical.parse(candidate.text, kind, dependencies, candidate.normalize)
         return refs, parsed

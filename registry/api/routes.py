@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from registry.api import paths  # noqa: F401  (registers the {subject:subject} convertor)
 from registry.api.body import json_object
 from registry.api.error_map import MEDIA_TYPE
+from registry.errors import SubjectNotFoundError
 from registry.ids import SchemaId, Subject
 from registry.service import Candidate, Registry, VersionedSchema
-from registry.storage.base import LIVE, SOFT_DELETED, StoredSchema
+from registry.storage.base import LIVE, SOFT_DELETED, StoredSchema, SubjectVersion
 
 SCHEMA_TYPES = ["AVRO", "JSON"]
 
@@ -47,6 +48,19 @@ def page(items: list[Any], offset: int, limit: int) -> list[Any]:
     """Confluent's ``offset``/``limit``: a limit of 0 or less is no limit."""
     rest = items[max(offset, 0) :]
     return rest[:limit] if limit > 0 else rest
+
+
+def _used_as(registry: Registry, schema_id: SchemaId, subject: Subject) -> SubjectVersion | None:
+    """Confluent's pick for ``/schemas/ids/{id}?subject=``: the subject's version of the id
+    (soft-deleted too), else a version of another subject that uses it."""
+    try:
+        own = [v for v in registry.versions(subject, deleted=True) if v.schema_id == schema_id]
+    except SubjectNotFoundError:
+        own = []
+    if own:
+        return own[-1]
+    usages = registry.usages(schema_id)
+    return usages[0] if usages else None
 
 
 def build_router(registry: Registry) -> APIRouter:
@@ -137,10 +151,15 @@ def build_router(registry: Registry) -> APIRouter:
         return json_response(page if limit < 0 else page[:limit])
 
     @router.get("/schemas/ids/{schema_id}")
-    def by_id(schema_id: int, subject: str = "", fetchMaxId: bool = False) -> JSONResponse:
-        # ``subject`` selects a schema context in Confluent; there is one context here.
+    def by_id(schema_id: int, subject: str | None = None, fetchMaxId: bool = False) -> JSONResponse:
         stored = registry.schema_by_id(SchemaId(schema_id))
-        body = _schema_fields(stored) | {"schema": registry.schema_string(stored)}
+        body: dict[str, Any] = {}
+        used = None if subject is None else _used_as(registry, stored.id, Subject(subject))
+        if used is not None:  # as Confluent: with ``subject``, the version the id names
+            body = {"subject": used.subject, "version": used.version}
+        body |= _schema_fields(stored) | {"schema": registry.schema_string(stored)}
+        if used is not None and used.state == SOFT_DELETED:
+            body["deleted"] = True
         if fetchMaxId:
             body["maxId"] = registry.max_schema_id()
         return json_response(body)

@@ -31,11 +31,14 @@ from tests.unit.registry.test_api import (  # noqa: F401  (collected here again)
 from tests.unit.registry.test_references_modes import (  # noqa: F401
     test_global_resets_and_reading_soft_deleted_versions,
     test_import_mode_keeps_given_ids_and_later_ids_follow,
+    test_lookup_finds_a_schema_registered_with_references_written_out,
     test_normalize_folds_equivalent_spellings,
+    test_normalize_ignores_the_order_of_references,
     test_read_only_mode_refuses_writes_and_keeps_reads,
     test_references_are_refused_for_json_schema,
     test_references_register_read_and_protect,
     test_references_that_do_not_resolve_are_refused,
+    test_schema_by_id_with_a_subject_names_the_version,
     test_schema_type_must_name_a_supported_type,
     test_schemas_listing,
 )

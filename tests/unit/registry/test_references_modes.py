@@ -195,8 +195,74 @@ def test_normalize_folds_equivalent_spellings(client: TestClient) -> None:
     assert same == first
     found = call(client, "POST", "/subjects/n?normalize=true", {"schema": json.dumps(spelled)})
     assert (found[0], found[1]["version"]) == (200, 1)
-    status, body = call(client, "POST", "/subjects/n", {"schema": json.dumps(spelled)})
-    assert (status, body["error_code"]) == (404, 40403)  # without normalize: another text
+    # without normalize too, as Confluent's lookup: the same schema (ParsedSchema.equivalent)
+    found = call(client, "POST", "/subjects/n", {"schema": json.dumps(spelled)})
+    assert (found[0], found[1]["id"]) == (200, first)
+    # but another text is another schema where it is new: without normalize, a new id
+    other = call(client, "POST", "/subjects/m/versions", {"schema": json.dumps(spelled)})[1]
+    assert other["id"] != first
+
+
+CUSTOMER_INLINED = json.dumps(
+    {"type": "record", "name": "Customer", "namespace": "acme",
+     "fields": [{"name": "name", "type": "string"},
+                {"name": "home", "type": json.loads(ADDRESS)}]}
+)  # fmt: skip
+
+
+def test_lookup_finds_a_schema_registered_with_references_written_out(client: TestClient) -> None:
+    call(client, "POST", "/subjects/address/versions", {"schema": ADDRESS})
+    body = {"schema": CUSTOMER, "references": REF}
+    customer_id = call(client, "POST", "/subjects/customer/versions", body)[1]["id"]
+    status, found = call(client, "POST", "/subjects/customer", {"schema": CUSTOMER_INLINED})
+    assert status == 200, found
+    assert (found["id"], found["version"], found["references"]) == (customer_id, 1, REF)
+    # registering it again written out is the same schema too (Confluent's canLookup)
+    again = call(client, "POST", "/subjects/customer/versions", {"schema": CUSTOMER_INLINED})
+    assert again == (200, {"id": customer_id})
+    assert call(client, "GET", "/subjects/customer/versions")[1] == [1]
+
+
+POINT = json.dumps({"type": "record", "name": "Point", "namespace": "acme",
+                    "fields": [{"name": "x", "type": "int"}]})  # fmt: skip
+SHAPE = json.dumps(
+    {"type": "record", "name": "Shape", "namespace": "acme",
+     "fields": [{"name": "at", "type": "acme.Point"}, {"name": "home", "type": "acme.Address"}]}
+)  # fmt: skip
+
+
+def test_normalize_ignores_the_order_of_references(client: TestClient) -> None:
+    call(client, "POST", "/subjects/address/versions", {"schema": ADDRESS})
+    call(client, "POST", "/subjects/point/versions", {"schema": POINT})
+    point = {"name": "acme.Point", "subject": "point", "version": 1}
+    first = call(client, "POST", "/subjects/shape/versions?normalize=true",
+                 {"schema": SHAPE, "references": [point, *REF]})[1]["id"]  # fmt: skip
+    for order in ([*REF, point], [point, *REF, point]):
+        body = {"schema": SHAPE, "references": order}
+        assert call(client, "POST", "/subjects/shape/versions?normalize=true", body) == (
+            200, {"id": first},
+        )  # fmt: skip
+        found = call(client, "POST", "/subjects/shape?normalize=true", body)
+        assert (found[0], found[1]["id"]) == (200, first)
+    # stored as Confluent's normalize leaves them: by subject, then version
+    assert call(client, "GET", f"/schemas/ids/{first}")[1]["references"] == [*REF, point]
+
+
+def test_schema_by_id_with_a_subject_names_the_version(client: TestClient) -> None:
+    a_id = call(client, "POST", "/subjects/a1/versions", {"schema": A})[1]["id"]
+    call(client, "PUT", "/config/a2", {"compatibility": "NONE"})
+    call(client, "POST", "/subjects/a2/versions", {"schema": ADDRESS})
+    assert call(client, "POST", "/subjects/a2/versions", {"schema": A}) == (200, {"id": a_id})
+    plain = call(client, "GET", f"/schemas/ids/{a_id}")[1]
+    assert "subject" not in plain and "version" not in plain
+    got = call(client, "GET", f"/schemas/ids/{a_id}?subject=a2")
+    assert got == (200, {"subject": "a2", "version": 2, "schema": plain["schema"]})
+    # a subject that does not use the id: Confluent answers with one that does
+    other = call(client, "GET", f"/schemas/ids/{a_id}?subject=nobody")[1]
+    assert (other["subject"], other["version"]) in (("a1", 1), ("a2", 2))
+    call(client, "DELETE", "/subjects/a2/versions/2")
+    soft = call(client, "GET", f"/schemas/ids/{a_id}?subject=a2")[1]
+    assert (soft["subject"], soft["version"], soft["deleted"]) == ("a2", 2, True)
 
 
 def test_schemas_listing(client: TestClient) -> None:
