@@ -13,3 +13,7 @@ class UnknownJobError(JobError):
 
 class OffsetGapError(JobError):
     """The lake's committed offsets cannot be resumed on this topic without a gap or a replay."""
+
+
+class SchemaEvolutionError(JobError):
+    """Records use a writer schema that the lake table cannot evolve to hold."""

@@ -12,15 +12,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+import pyarrow as pa
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
-from jobs.errors import JobError, OffsetGapError
+from jobs.errors import JobError, OffsetGapError, SchemaEvolutionError
 from lake.arrow_schema import avro_to_arrow, records_to_arrow
-from lake.errors import TableNotFoundError
+from lake.errors import (
+    IncompatibleSchemaError,
+    LakeError,
+    TableNotFoundError,
+    UnsupportedSchemaError,
+)
+from lake.evolution import conform, merge
 from lake.offsets import append_with_offsets, committed_offsets
 from lake.tables import ensure_table, load_table
 from producers.deserializer import AvroDeserializer
@@ -55,8 +61,14 @@ class LandResult:
 
 @dataclass
 class _Batch:
-    schema_id: int | None = None
-    records: list[dict[str, Any]] = field(default_factory=list)
+    """Values read since the last commit, by writer schema id (in order of first appearance)."""
+
+    groups: dict[int, list[bytes]] = field(default_factory=dict)
+    size: int = 0
+
+    def add(self, schema_id: int, value: bytes) -> None:
+        self.groups.setdefault(schema_id, []).append(value)
+        self.size += 1
 
 
 def _existing(catalog: Catalog, namespace: str, name: str) -> Table | None:
@@ -85,6 +97,9 @@ class LandJob:
         self.result = LandResult(config.topic, config.table_name, offsets=dict(self._committed))
         self.total = 0
         self._started = dict(self._committed)
+        # The schema the table will have once this run's writers are landed (lake.evolution).
+        self._target = self._table.schema().as_arrow() if self._table else None
+        self._writers: dict[int, pa.Schema] = {}
 
     def run(self) -> LandResult:
         partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
@@ -152,7 +167,7 @@ class LandJob:
         while pending:
             for message in consumer.consume(num_messages=5000, timeout=1.0):
                 self._take(message, batch, positions, pending)
-                if len(batch.records) >= self.config.batch_size:
+                if batch.size >= self.config.batch_size:
                     self._commit(batch, positions)
                     batch = _Batch()
             self._estimate_total(consumer, positions)
@@ -183,12 +198,30 @@ class LandJob:
         except WireFormatError as e:
             self._commit(batch, positions)  # everything before it is landed
             raise self._not_avro(partition, message.offset() or 0, e) from e
-        if batch.schema_id not in (None, schema_id):
-            self._commit(batch, positions)
-            batch.schema_id, batch.records = None, []
-        batch.schema_id = schema_id
-        batch.records.append(self._decoder.decode(value))
+        if schema_id not in self._writers:
+            try:
+                self._admit(schema_id)
+            except (IncompatibleSchemaError, UnsupportedSchemaError) as e:
+                self._commit(batch, positions)  # everything before it is landed
+                raise self._incompatible(partition, message.offset() or 0, schema_id, e) from e
+        batch.add(schema_id, value)
         positions[partition] = (message.offset() or 0) + 1
+
+    def _admit(self, schema_id: int) -> None:
+        """Widen the target schema for a writer first seen in this run (or refuse it)."""
+        writer = avro_to_arrow(self._decoder.writer_schema(schema_id))
+        self._target = writer if self._target is None else merge(self._target, writer)
+        self._writers[schema_id] = writer
+
+    def _incompatible(
+        self, partition: int, offset: int, schema_id: int, error: LakeError
+    ) -> JobError:
+        return SchemaEvolutionError(
+            f"{self.config.topic}[{partition}] offset {offset} is written with schema id "
+            f"{schema_id}, which lake table {self.config.table_name} cannot hold: {error}. "
+            "Landing stopped there; what was landed before it stays landed. Land into a new "
+            "table (--table NAME) to keep both."
+        )
 
     def _not_avro(self, partition: int, offset: int, error: WireFormatError) -> JobError:
         topic = self.config.topic
@@ -215,17 +248,22 @@ class LandJob:
         return JobError(f"consuming {where} failed: {error}")
 
     def _commit(self, batch: _Batch, positions: dict[int, int]) -> None:
-        if not batch.records or batch.schema_id is None:
+        if not batch.size or self._target is None:
             return
-        writer = self._decoder.writer_schema(batch.schema_id)
-        data = records_to_arrow(batch.records, writer)
+        target = self._target
+        parts = [
+            conform(self._decode(schema_id, values), target, self.config.table_name)
+            for schema_id, values in batch.groups.items()
+        ]
+        data = pa.concat_tables(parts)
         if self._table is None:
+            first = self._writers[next(iter(batch.groups))]
             self._table = ensure_table(
-                self._catalog, self.config.namespace, self.config.table_name, avro_to_arrow(writer)
+                self._catalog, self.config.namespace, self.config.table_name, first
             )
         offsets = {p: o for p, o in positions.items() if o != self._committed.get(p)}
         snapshot = append_with_offsets(
-            self._table, data, self.config.topic, offsets, expected=self._committed
+            self._table, data, self.config.topic, offsets, expected=self._committed, evolve=True
         )
         self._committed = {**self._committed, **offsets}
         self.result.rows += data.num_rows
@@ -238,3 +276,7 @@ class LandJob:
         )  # fmt: skip
         if self._progress is not None:
             self._progress(data.num_rows)
+
+    def _decode(self, schema_id: int, values: list[bytes]) -> pa.Table:
+        writer = self._decoder.writer_schema(schema_id)
+        return records_to_arrow([self._decoder.decode(v) for v in values], writer)

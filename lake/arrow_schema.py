@@ -32,8 +32,8 @@ _PRIMITIVES: dict[str, pa.DataType] = {
     "bytes": pa.binary(),
 }
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
+_MAX_DECIMAL_PRECISION = 38  # Iceberg's limit
 _UNSUPPORTED_LOGICAL = {
-    "decimal",
     "duration",
     "time-millis",
     "time-micros",
@@ -138,10 +138,21 @@ def _logical(avro: dict[str, Any], logical: str, path: str) -> _Node:
         return _Node(_TIMESTAMP)
     if logical == "date" and base == "int":
         return _Node(pa.date32())
+    if logical == "decimal" and base in ("bytes", "fixed"):
+        return _decimal(avro, path)
     if logical in _UNSUPPORTED_LOGICAL:
         raise UnsupportedSchemaError(f"{path}: logical type {logical!r} is not supported")
     # Avro readers ignore unknown logical types: the value is its underlying type.
     return _compile({k: v for k, v in avro.items() if k != "logicalType"}, path)
+
+
+def _decimal(avro: dict[str, Any], path: str) -> _Node:
+    precision, scale = avro.get("precision"), avro.get("scale", 0)
+    if not isinstance(precision, int) or not 0 < precision <= _MAX_DECIMAL_PRECISION:
+        raise UnsupportedSchemaError(
+            f"{path}: decimal precision {precision!r} is outside 1..{_MAX_DECIMAL_PRECISION}"
+        )
+    return _Node(pa.decimal128(precision, scale))
 
 
 def _record(avro: dict[str, Any], path: str) -> _Node:

@@ -51,3 +51,11 @@ class QueryRefusedError(QueryError):
 
 class RecordConversionError(LakeError):
     """A decoded record does not fit the Arrow schema derived from its Avro schema."""
+
+
+class IncompatibleSchemaError(SchemaMismatchError):
+    """A writer schema changes a field in a way the lake table cannot evolve to hold."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path

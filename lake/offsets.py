@@ -17,6 +17,7 @@ from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.table import Table
 from pyiceberg.table.snapshots import Snapshot
 
+from lake import evolution
 from lake.errors import (
     CommitError,
     OffsetFencingError,
@@ -70,11 +71,14 @@ def append_with_offsets(
     topic: str,
     offsets: dict[int, int],
     expected: dict[int, int],
+    evolve: bool = False,
 ) -> int:
     """Append ``data`` and advance ``topic``'s offsets in one commit; the new snapshot id.
 
     ``expected`` are the committed offsets the caller started from; OffsetFencingError
-    (and nothing appended) if the table's committed offsets differ from them now.
+    (and nothing appended) if the table's committed offsets differ from them now. With
+    ``evolve``, the table's schema is first widened to hold ``data`` (``lake.evolution``), in
+    the same commit; IncompatibleSchemaError (and nothing changed) if it cannot be.
     """
     _check_forward(topic, offsets, expected)
     table.refresh()
@@ -88,7 +92,15 @@ def append_with_offsets(
     merged = {**expected, **offsets}
     properties = {offsets_key(topic): json.dumps({str(p): merged[p] for p in sorted(merged)})}
     try:
-        table.append(_conform(data, table), snapshot_properties=properties)
+        with table.transaction() as txn:
+            current = (
+                evolution.widen(txn, data.schema)
+                if evolve
+                else txn.table_metadata.schema().as_arrow()
+            )
+            txn.append(
+                evolution.conform(data, current, table.name()[-1]), snapshot_properties=properties
+            )
     except CommitFailedException as e:
         raise OffsetFencingError(
             f"another writer committed to {table.name()[-1]} concurrently: {e}"
@@ -152,22 +164,6 @@ def _disable_commit_retry(table: Table) -> None:
             txn.set_properties(TABLE_PROPERTIES)
     except CommitFailedException as e:
         raise OffsetFencingError(f"{table.name()[-1]} changed concurrently: {e}") from e
-
-
-def _conform(data: pa.Table, table: Table) -> pa.Table:
-    """``data`` with the table's column order and types (a no-op when they already match)."""
-    target = table.schema().as_arrow()
-    missing = [name for name in target.names if name not in data.schema.names]
-    extra = [name for name in data.schema.names if name not in target.names]
-    if missing or extra:
-        raise SchemaMismatchError(
-            f"data does not fit {table.name()[-1]}: missing {missing}, unknown {extra}"
-        )
-    if data.schema.names != target.names:
-        data = data.select(target.names)
-    if data.schema.equals(target, check_metadata=False):
-        return data
-    return data.cast(target)
 
 
 def _show(offsets: dict[int, int]) -> str:

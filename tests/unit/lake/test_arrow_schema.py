@@ -122,7 +122,7 @@ def test_every_supported_type() -> None:
 @pytest.mark.parametrize(
     ("avro_type", "path"),
     [
-        ({"type": "bytes", "logicalType": "decimal", "precision": 9, "scale": 2}, "outer.amount"),
+        ({"type": "bytes", "logicalType": "decimal", "precision": 40, "scale": 2}, "outer.amount"),
         (["null", "int", "string"], "outer.amount"),
         ({"type": "long", "logicalType": "local-timestamp-millis"}, "outer.amount"),
     ],
