@@ -49,6 +49,22 @@ class QueryRefusedError(QueryError):
     """The statement is not read-only and is refused."""
 
 
+class QueryTimeoutError(QueryError):
+    """The statement ran past its timeout and was interrupted."""
+
+
+class QueryCancelledError(QueryError):
+    """The statement was interrupted by the user (Ctrl-C), not by its timeout."""
+
+
+class AsOfError(QueryError):
+    """A time-travel point names no snapshot of a table the statement reads."""
+
+
+class ExportError(LakeError):
+    """A query result could not be written to the file the user named."""
+
+
 class RecordConversionError(LakeError):
     """A decoded record does not fit the Arrow schema derived from its Avro schema."""
 

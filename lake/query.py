@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -14,7 +16,9 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
 from lake.catalog import table_locations
+from lake.deadline import Deadline
 from lake.errors import LakeError, QueryError, QueryRefusedError
+from lake.result import MAX_BATCH_ROWS, QueryResult, batch_rows, take
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +72,37 @@ class QueryEngine:
         return sorted(table_locations(self.catalog, self.namespace))
 
     def query(self, sql: str) -> pa.Table:
-        """The result of one read-only statement; QueryRefusedError for anything that writes."""
+        """Every row of one read-only statement; QueryRefusedError for anything that writes."""
+        return self.run(sql).table
+
+    def run(self, sql: str, max_rows: int = 0, timeout_s: float = 0.0) -> QueryResult:
+        """One read-only statement cut at ``max_rows`` rows (0: all), reading one row past
+        the limit only; QueryTimeoutError once it ran ``timeout_s`` seconds (0: no limit)."""
+        with self.stream(sql, timeout_s, batch_rows(max_rows)) as reader:
+            return take(reader, max_rows)
+
+    @contextmanager
+    def stream(
+        self, sql: str, timeout_s: float = 0.0, rows_per_batch: int = MAX_BATCH_ROWS
+    ) -> Iterator[pa.RecordBatchReader]:
+        """The result of one read-only statement as Arrow batches, computed as the block reads
+        them; the timeout covers the whole block."""
+        cursor = self._cursor()
+        try:
+            with _engine_errors(), Deadline(cursor, timeout_s):
+                statement = _read_only_statement(cursor, sql)
+                yield cursor.execute(statement).to_arrow_reader(rows_per_batch)
+        finally:
+            cursor.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the shared connection, its views pointing at the tables' current state."""
         with self._lock:
             if self._con is None:
                 self._con = self.connect()
             else:
                 _create_views(self._con, table_locations(self.catalog, self.namespace))
-            cursor = self._con.cursor()
-        try:
-            statement = _read_only_statement(cursor, sql)
-            return cursor.execute(statement).to_arrow_table()
-        except duckdb.Error as e:
-            raise QueryError(_first_line(e)) from e
-        finally:
-            cursor.close()
+            return self._con.cursor()
 
     def close(self) -> None:
         """Close the engine's connection (a later query reconnects)."""
@@ -89,6 +110,17 @@ class QueryEngine:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    """DuckDB's errors as QueryError with its message; the sandbox's as QueryRefusedError."""
+    try:
+        yield
+    except duckdb.PermissionException as e:
+        raise QueryRefusedError(_first_line(e)) from e
+    except (duckdb.Error, pa.ArrowException) as e:
+        raise QueryError(_first_line(e)) from e
 
 
 def _read_only_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:

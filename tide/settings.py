@@ -82,6 +82,32 @@ class LakeSettings(BaseModel):
         return {"s3.endpoint": self.s3_endpoint, "s3.path-style-access": "true"}
 
 
+class SqlSettings(BaseModel):
+    """Limits of `tide sql` and the shell, and where `tide sql serve` listens."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timeout_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="A statement running longer is interrupted (0: no limit); `--timeout` "
+        "per call. The ceiling of a request's timeout_s on `tide sql serve`.",
+    )
+    max_rows: int = Field(
+        10_000,
+        ge=0,
+        description="Rows a result keeps; more are cut, and the cut is said (0: no limit); "
+        "`--max-rows` per call. The ceiling of a request's max_rows on `tide sql serve`.",
+    )
+    host: str = Field("127.0.0.1", description="Interface `tide sql serve` binds.")
+    port: int = Field(8083, ge=0, le=65535, description="Port `tide sql serve` binds.")
+    users: dict[str, str] = Field(
+        default_factory=dict,
+        description='Basic auth of `tide sql serve`, off when empty: JSON {"user": "<hash>"}, '
+        "hashes from `tide registry hash-password`.",
+    )
+
+
 class StreamSettings(BaseModel):
     """Event-time windowing of the stream worker (defaults of the jobs it runs)."""
 
@@ -153,6 +179,7 @@ class TideSettings(BaseSettings):
     lake: LakeSettings = LakeSettings()
     streams: StreamSettings = StreamSettings()
     producer: ProducerSettings = ProducerSettings()
+    sql: SqlSettings = SqlSettings()
 
     @property
     def registry_database(self) -> Path:

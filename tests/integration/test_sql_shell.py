@@ -1,5 +1,5 @@
 """The `tide sql` shell in a real terminal (a pty, driven by pexpect): history with the arrow
-keys, Ctrl-C that clears the line and keeps the shell, dot commands, a display row limit."""
+keys, Ctrl-C that clears the line and keeps the shell, dot commands, a row limit, a timeout."""
 
 from __future__ import annotations
 
@@ -69,12 +69,23 @@ def test_dot_commands_and_the_row_limit(shell: pexpect.spawn) -> None:
     assert ".schema TABLE" in ask(shell, ".help")
     assert "unknown command '.nope'" in ask(shell, ".nope")
     out = ask(shell, "SELECT range AS i FROM range(250);")
-    assert "(100 of 250 rows shown" in out
-    assert " 99 " in out and " 100 " not in out
+    assert "(showing the first 100 rows; the result has more — .maxrows N to change" in out
+    assert "│ 99 " in out and "│ 100 " not in out  # the rows, not the note
     ask(shell, ".maxrows 0")
     out = ask(shell, "SELECT range AS i FROM range(250);")
-    assert " 249 " in out and "rows shown" not in out
+    assert " 249 " in out and "showing" not in out
     assert "error: only read-only queries are allowed" in ask(shell, "CREATE TABLE t (a INT);")
+
+
+def test_a_statement_past_the_timeout_is_stopped_and_the_shell_stays(
+    shell: pexpect.spawn,
+) -> None:
+    ask(shell, ".timeout 500ms")
+    out = ask(shell, "SELECT count(*) FROM range(100000000) a, range(100000000) b;")
+    assert "ran past its timeout of 0.5 s and was stopped" in out
+    assert "error: .timeout 'soon' is not a duration" in ask(shell, ".timeout soon")
+    ask(shell, ".timeout 0")
+    assert "4242" in ask(shell, "SELECT 4242;")
 
 
 def test_ctrl_d_leaves(shell: pexpect.spawn) -> None:

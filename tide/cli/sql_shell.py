@@ -1,5 +1,5 @@
 """The interactive `tide sql` shell: line editing and history (prompt_toolkit), dot commands,
-Ctrl-C that cancels instead of quitting, and a display row limit.
+Ctrl-C that cancels instead of quitting, a row limit and a statement timeout.
 
 A statement ends with ``;`` and may span lines. Ctrl-C at the prompt clears what was typed;
 during a query it asks DuckDB to stop it, which DuckDB honours at its next check (some long
@@ -9,37 +9,34 @@ operators finish first) — either way the shell stays. Ctrl-D quits. History is
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory
 
-from tide.cli.output import OutputFormat, console, emit_table, errors
+from lake.errors import QueryCancelledError
+from lake.query import QueryEngine
+from tide.cli.duration import parse_duration
+from tide.cli.output import OutputFormat, console, errors
+from tide.cli.sql_output import show_result
 from tide.errors import TideError
 
 HELP = """\
   SQL ending with ;     run it (tables are views named like their topics; read only)
   .tables               the lake's tables
   .schema TABLE         a table's columns and types
-  .maxrows N            show at most N rows of a result (0: all)
+  .maxrows N            keep at most N rows of a result (0: all)
+  .timeout D            stop statements running longer than D (30s, 2m; 0: never)
   .help                 this text
   .quit, Ctrl-D         leave; Ctrl-C clears the line, or cancels the running query"""
 
 
 class SqlShell:
-    def __init__(
-        self,
-        query: Callable[[str], pa.Table],
-        tables: Callable[[], list[str]],
-        history: Path,
-        max_rows: int,
-    ) -> None:
-        self._query = query
-        self._tables = tables
+    def __init__(self, engine: QueryEngine, history: Path, max_rows: int, timeout_s: float) -> None:
+        self._engine = engine
+        self._tables = engine.tables
         self.max_rows = max_rows
+        self.timeout_s = timeout_s
         history.parent.mkdir(parents=True, exist_ok=True)
         self._session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
 
@@ -78,36 +75,30 @@ class SqlShell:
             self._show(f'DESCRIBE "{rest.strip().rstrip(";")}"')
         elif word == ".maxrows" and rest.strip().isdigit():
             self.max_rows = int(rest)
+        elif word == ".timeout" and rest.strip():
+            self._set_timeout(rest)
         elif word.startswith("."):
             errors.print(f"[red]error:[/red] unknown command {word!r} (.help lists them)")
         else:
             self._show(text.rstrip().rstrip(";"))
         return True
 
+    def _set_timeout(self, text: str) -> None:
+        try:
+            self.timeout_s = parse_duration(text.strip().rstrip(";"), ".timeout")
+        except TideError as e:
+            errors.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+
     def _show(self, statement: str) -> None:
         try:
-            table = self._query(statement)
-        except (KeyboardInterrupt, duckdb.InterruptException):
+            result = self._engine.run(statement, self.max_rows, self.timeout_s)
+        except (KeyboardInterrupt, QueryCancelledError):
             errors.print("query cancelled")
-            return
-        except RuntimeError as e:  # DuckDB's own reaction to Ctrl-C
-            errors.print("query cancelled" if "interrupted" in str(e).lower() else f"error: {e}")
             return
         except TideError as e:
             errors.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
             return
-        show_rows(table, OutputFormat.text, self.max_rows)
-
-
-def show_rows(table: pa.Table, output: OutputFormat, max_rows: int) -> None:
-    """The result, at most ``max_rows`` rows of it in text (0: all), with a note of the rest."""
-    shown = table if output is OutputFormat.json or max_rows <= 0 else table.slice(0, max_rows)
-    emit_table(shown.column_names, [tuple(r.values()) for r in shown.to_pylist()], output)
-    if shown.num_rows < table.num_rows:
-        errors.print(
-            f"({shown.num_rows:,} of {table.num_rows:,} rows shown; "
-            "--max-rows N, or .maxrows N in the shell, shows more)"
-        )
+        show_result(result, OutputFormat.text, ".maxrows N")
 
 
 def _complete(text: str) -> bool:
