@@ -11,19 +11,20 @@ import avro.errors
 import avro.name
 import avro.schema
 
-from registry import json_schema
+from registry import json_schema, protobuf_schema
 from registry.avro_defaults import invalid_default
 from registry.avro_text import PRIMITIVES
 from registry.errors import InvalidSchemaError
+from registry.references import Dependency
 
-SUPPORTED_TYPES = ("AVRO", "JSON")
+SUPPORTED_TYPES = ("AVRO", "JSON", "PROTOBUF")
 
 
 @dataclass(frozen=True)
 class ParsedSchema:
     schema_type: str
     canonical: str
-    model: Any  # avro.schema.Schema for AVRO, the parsed document for JSON
+    model: Any  # avro.schema.Schema (AVRO), the document (JSON), a ProtoModel (PROTOBUF)
     # equal for equivalent schemas, referenced types written in full where first used
     # (what Confluent's ``ParsedSchema.equivalent`` compares)
     resolved: str = ""
@@ -51,13 +52,13 @@ def schema_kind(given: object) -> str:
 def parse(
     text: Any,
     schema_type: object = None,
-    dependencies: Sequence[str] = (),
+    dependencies: Sequence[Dependency] = (),
     normalize: bool = False,
 ) -> ParsedSchema:
     """Validate ``text`` as a schema of ``schema_type`` (default AVRO) and canonicalize it.
 
-    ``dependencies`` are the texts of the schemas its references name, those a schema depends
-    on before it. ``normalize`` also folds spellings that mean the same schema
+    ``dependencies`` are the schemas its references name, those a schema depends on before
+    it. ``normalize`` also folds spellings that mean the same schema
     (``{"type": "int"}`` and ``"int"``, namespaces written out or inherited, alias order).
     """
     kind = schema_kind(schema_type)
@@ -65,14 +66,17 @@ def parse(
         raise InvalidSchemaError("Empty schema")  # Confluent's words
     if not isinstance(text, str):
         raise InvalidSchemaError(f"'schema' must be a string, got {text!r}")
+    if kind == "PROTOBUF":
+        form, proto = protobuf_schema.parse(text, dependencies, normalize)
+        return ParsedSchema(kind, form, proto, form)
     if kind == "JSON":
         if dependencies:
-            raise InvalidSchemaError("references are supported for AVRO schemas only")
+            raise InvalidSchemaError("references are supported for AVRO and PROTOBUF schemas only")
         form = json_schema.canonical(text)
         return ParsedSchema(kind, form, json.loads(form), form)
     names = avro.name.Names()
     for i, dependency in enumerate(dependencies):
-        _avro(dependency, names, f"referenced schema #{i + 1}")
+        _avro(dependency.text, names, f"referenced schema #{i + 1}")
     referenced = dict(names.names)
     model = _avro(text, names, "schema")
     bad_default = invalid_default(model)

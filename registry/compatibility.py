@@ -1,5 +1,6 @@
 """Compatibility levels, checked with Apache Avro's reader/writer checker (the rules of Java's
-``SchemaCompatibility``, which Confluent's registry calls)."""
+``SchemaCompatibility``, which Confluent's registry calls), Tide's JSON Schema checker and
+Confluent's Protobuf rules (``protobuf_compatibility``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from enum import StrEnum
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from registry import json_compatibility
+from registry import json_compatibility, protobuf_compatibility
 from registry.canonical import ParsedSchema, parse
 from registry.errors import InvalidCompatibilityLevelError
 
@@ -58,6 +59,8 @@ def _reasons(reader: ParsedSchema, writer: ParsedSchema) -> list[str]:
         return [f"TYPE_CHANGED: schema type {writer.schema_type} became {reader.schema_type}"]
     if reader.schema_type == "JSON":
         return json_compatibility.incompatibilities(reader.model, writer.model)
+    if reader.schema_type == "PROTOBUF":
+        return protobuf_compatibility.incompatibilities(reader.model, writer.model)
     return _avro_reasons(reader.model, writer.model)
 
 

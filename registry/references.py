@@ -11,7 +11,8 @@ from registry.ids import Subject
 
 @dataclass(frozen=True)
 class Reference:
-    """``name`` (an Avro full name) is defined by ``version`` of ``subject``."""
+    """``name`` (an Avro full name, a Protobuf import path) is defined by ``version`` of
+    ``subject``."""
 
     name: str
     subject: Subject
@@ -19,6 +20,14 @@ class Reference:
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A referenced schema as a parser needs it: the reference's name and the schema text."""
+
+    name: str
+    text: str
 
 
 def parse(raw: object) -> tuple[Reference, ...]:

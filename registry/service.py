@@ -25,7 +25,7 @@ from registry.errors import (
 from registry.ids import INT32_END, SchemaId, Subject, valid_subject
 from registry.modes import Mode, read_only
 from registry.policy import Policy
-from registry.references import Reference
+from registry.references import Dependency, Reference
 from registry.storage.base import (
     LIVE,
     SOFT_DELETED,
@@ -272,11 +272,18 @@ class Registry:
                     dependencies = self._dependencies(stored.references, set())
                 except RegistryError:  # a reference gone for good: its names stay names
                     dependencies = []
-                found = avro_text.confluent_string(stored.text, dependencies)
+                found = avro_text.confluent_string(stored.text, [d.text for d in dependencies])
             if len(self._strings) >= _PARSED_CACHE:
                 self._strings.clear()
             self._strings[stored.id] = found
         return found
+
+    def formatted(self, stored: StoredSchema, fmt: str = "") -> str:
+        """:meth:`schema_string`, or the ``format`` Confluent offers for the type
+        (``serialized``: a Protobuf schema as a base64 ``FileDescriptorProto``)."""
+        if fmt.strip().lower() == "serialized" and stored.schema_type == "PROTOBUF":
+            return str(self._parsed_by_id(stored.id).model.serialized())
+        return self.schema_string(stored)
 
     def kafka_cluster_id(self) -> str | None:
         """The id of the Kafka cluster holding the store (None: the store is not on Kafka)."""
@@ -359,7 +366,7 @@ class Registry:
         refs = tuple(self._concrete(r) for r in references.parse(candidate.references))
         if candidate.normalize:  # Confluent's normalize: by subject then version, once each
             refs = tuple(sorted(dict.fromkeys(refs), key=lambda r: (r.subject, r.version)))
-        dependencies = self._dependencies(refs, set())  # refused for non-AVRO by parse
+        dependencies = self._dependencies(refs, set())  # refused for JSON by parse
         parsed = canonical.parse(candidate.text, kind, dependencies, candidate.normalize)
         return refs, parsed
 
@@ -373,16 +380,16 @@ class Registry:
             ) from e
         return Reference(ref.name, ref.subject, found.version)
 
-    def _dependencies(self, refs: tuple[Reference, ...], seen: set[SchemaId]) -> list[str]:
-        """Texts of the referenced schemas, each after what it depends on, each once."""
-        texts: list[str] = []
+    def _dependencies(self, refs: tuple[Reference, ...], seen: set[SchemaId]) -> list[Dependency]:
+        """The referenced schemas, each after what it depends on, each once."""
+        texts: list[Dependency] = []
         for ref in refs:
             stored = self.version(ref.subject, ref.version, deleted=True).schema
             if stored.id in seen:
                 continue
             seen.add(stored.id)
             texts += self._dependencies(stored.references, seen)
-            texts.append(stored.text)
+            texts.append(Dependency(ref.name, stored.text))
         return texts
 
     def _parsed_by_id(self, schema_id: SchemaId) -> ParsedSchema:

@@ -15,7 +15,7 @@ from registry.ids import SchemaId, Subject
 from registry.service import Candidate, Registry, VersionedSchema
 from registry.storage.base import LIVE, SOFT_DELETED, StoredSchema, SubjectVersion
 
-SCHEMA_TYPES = ["AVRO", "JSON"]
+SCHEMA_TYPES = ["AVRO", "JSON", "PROTOBUF"]
 
 
 def json_response(content: Any) -> JSONResponse:
@@ -35,10 +35,10 @@ def _schema_fields(stored: StoredSchema) -> dict[str, Any]:
     return fields
 
 
-def versioned(registry: Registry, v: VersionedSchema) -> dict[str, Any]:
-    """A subject version as Confluent's ``Schema`` entity."""
+def versioned(registry: Registry, v: VersionedSchema, fmt: str = "") -> dict[str, Any]:
+    """A subject version as Confluent's ``Schema`` entity (``fmt``: its ``format``)."""
     body: dict[str, Any] = {"subject": v.subject, "version": v.version, "id": v.schema.id}
-    body |= _schema_fields(v.schema) | {"schema": registry.schema_string(v.schema)}
+    body |= _schema_fields(v.schema) | {"schema": registry.formatted(v.schema, fmt)}
     if v.state == SOFT_DELETED:
         body["deleted"] = True
     return body
@@ -66,8 +66,8 @@ def _used_as(registry: Registry, schema_id: SchemaId, subject: Subject) -> Subje
 def build_router(registry: Registry) -> APIRouter:
     router = APIRouter()
 
-    def _versioned(v: VersionedSchema) -> dict[str, Any]:
-        return versioned(registry, v)
+    def _versioned(v: VersionedSchema, fmt: str = "") -> dict[str, Any]:
+        return versioned(registry, v, fmt)
 
     @router.get("/")
     def root() -> JSONResponse:
@@ -126,13 +126,18 @@ def build_router(registry: Registry) -> APIRouter:
         return json_response(page(numbers, offset, limit))
 
     @router.get("/subjects/{subject:subject}/versions/{version}")
-    def version(subject: str, version: str, deleted: bool = False) -> JSONResponse:
-        return json_response(_versioned(registry.version(Subject(subject), version, deleted)))
+    def version(
+        subject: str, version: str, deleted: bool = False, format: str = ""
+    ) -> JSONResponse:
+        found = registry.version(Subject(subject), version, deleted)
+        return json_response(_versioned(found, format))
 
     @router.get("/subjects/{subject:subject}/versions/{version}/schema")
-    def version_schema(subject: str, version: str, deleted: bool = False) -> PlainTextResponse:
+    def version_schema(
+        subject: str, version: str, deleted: bool = False, format: str = ""
+    ) -> PlainTextResponse:
         found = registry.version(Subject(subject), version, deleted)
-        return PlainTextResponse(registry.schema_string(found.schema), media_type=MEDIA_TYPE)
+        return PlainTextResponse(registry.formatted(found.schema, format), media_type=MEDIA_TYPE)
 
     @router.get("/subjects/{subject:subject}/versions/{version}/referencedby")
     def referenced_by(subject: str, version: str) -> JSONResponse:
@@ -151,13 +156,15 @@ def build_router(registry: Registry) -> APIRouter:
         return json_response(page if limit < 0 else page[:limit])
 
     @router.get("/schemas/ids/{schema_id}")
-    def by_id(schema_id: int, subject: str | None = None, fetchMaxId: bool = False) -> JSONResponse:
+    def by_id(
+        schema_id: int, subject: str | None = None, fetchMaxId: bool = False, format: str = ""
+    ) -> JSONResponse:
         stored = registry.schema_by_id(SchemaId(schema_id))
         body: dict[str, Any] = {}
         used = None if subject is None else _used_as(registry, stored.id, Subject(subject))
         if used is not None:  # as Confluent: with ``subject``, the version the id names
             body = {"subject": used.subject, "version": used.version}
-        body |= _schema_fields(stored) | {"schema": registry.schema_string(stored)}
+        body |= _schema_fields(stored) | {"schema": registry.formatted(stored, format)}
         if used is not None and used.state == SOFT_DELETED:
             body["deleted"] = True
         if fetchMaxId:
@@ -165,9 +172,9 @@ def build_router(registry: Registry) -> APIRouter:
         return json_response(body)
 
     @router.get("/schemas/ids/{schema_id}/schema")
-    def raw_by_id(schema_id: int) -> PlainTextResponse:
+    def raw_by_id(schema_id: int, format: str = "") -> PlainTextResponse:
         stored = registry.schema_by_id(SchemaId(schema_id))
-        return PlainTextResponse(registry.schema_string(stored), media_type=MEDIA_TYPE)
+        return PlainTextResponse(registry.formatted(stored, format), media_type=MEDIA_TYPE)
 
     @router.get("/schemas/ids/{schema_id}/subjects")
     def subjects_of(schema_id: int, offset: int = 0, limit: int = -1) -> JSONResponse:

@@ -28,6 +28,10 @@ from tests.unit.registry.test_api import (  # noqa: F401  (collected here again)
     test_schema_usages,
     test_soft_and_hard_deletes,
 )
+from tests.unit.registry.test_protobuf import (  # noqa: F401
+    test_protobuf_compatibility_as_confluents_schema_diff,
+    test_protobuf_registers_with_imports_and_reads_back_in_confluents_form,
+)
 from tests.unit.registry.test_references_modes import (  # noqa: F401
     test_global_resets_and_reading_soft_deleted_versions,
     test_import_mode_keeps_given_ids_and_later_ids_follow,

@@ -14,7 +14,11 @@ from confluent_kafka.schema_registry import (
 )
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import Message
+from grpc_tools import protoc
 
 from producers.errors import RegistryRequestError
 from producers.generators.clicks import clicks
@@ -169,3 +173,46 @@ def test_reference_json_schema_serializers_and_compatibility(registry_url: str) 
         looser = {**click, "properties": {**click["properties"], "ref": {"type": "string"}}}
         assert client.test_compatibility("json-clicks-value",
                                          Schema(json.dumps(looser), "JSON")) is True  # fmt: skip
+
+
+ADDRESS_PROTO = 'syntax = "proto3";\npackage acme;\nmessage Address { string city = 1; }\n'
+CUSTOMER_PROTO = """syntax = "proto3";
+package acme;
+import "acme/address.proto";
+message Customer { string name = 1; Address home = 2; map<string, int32> visits = 3; }
+"""
+
+
+def _message_class(tmp_path: Path) -> type[Message]:
+    """``acme.Customer``, compiled now by protoc (grpcio-tools) into a pool of its own."""
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "address.proto").write_text(ADDRESS_PROTO)
+    (tmp_path / "acme" / "customer.proto").write_text(CUSTOMER_PROTO)
+    out = tmp_path / "set.pb"
+    assert protoc.main(["protoc", f"-I{tmp_path}", "--include_imports",
+                        f"--descriptor_set_out={out}", "acme/customer.proto"]) == 0  # fmt: skip
+    pool = descriptor_pool.DescriptorPool()
+    for file in descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()).file:
+        pool.Add(file)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("acme.Customer"))
+
+
+def test_reference_protobuf_serializers_register_imports_and_round_trip(
+    registry_url: str, tmp_path: Path
+) -> None:
+    customer = _message_class(tmp_path)
+    message = customer(name="Ada", home={"city": "London"}, visits={"/": 3})
+    ctx = SerializationContext("proto-customers", MessageField.VALUE)
+    with SchemaRegistryClient({"url": registry_url}) as client:
+        data = ProtobufSerializer(customer, client)(message, ctx)
+        latest = client.get_latest_version("proto-customers-value")
+        assert latest.schema.schema_type == "PROTOBUF"
+        assert [(r.name, r.subject) for r in latest.schema.references] == [
+            ("acme/address.proto", "acme/address.proto")
+        ]
+        imported = client.get_latest_version("acme/address.proto")
+        assert "message Address" in imported.schema.schema_str
+    assert data is not None and int.from_bytes(data[1:5], "big") == latest.schema_id
+    with SchemaRegistryClient({"url": registry_url}) as other:
+        decoded = ProtobufDeserializer(customer, {}, other)(data, ctx)
+    assert decoded == message

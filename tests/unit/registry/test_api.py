@@ -46,7 +46,7 @@ def test_register_lookup_and_read(client: TestClient) -> None:
     assert json.loads(client.get(f"/schemas/ids/{schema_id}").json()["schema"]) == json.loads(A)
     assert json.loads(client.get(f"/schemas/ids/{schema_id}/schema").text) == json.loads(A)
     assert json.loads(client.get("/subjects/a-value/versions/1/schema").text) == json.loads(A)
-    assert client.get("/schemas/types").json() == ["AVRO", "JSON"]
+    assert client.get("/schemas/types").json() == ["AVRO", "JSON", "PROTOBUF"]
     assert client.get("/config").json() == {"compatibilityLevel": "BACKWARD"}
 
 

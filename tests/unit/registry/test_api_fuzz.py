@@ -60,7 +60,7 @@ UNI = _record("Uni", ("u", "string"), doc="ünï ✓ 主题")
 USES_A = _record("UsesA", ("a", "A"))
 UNICODE_SUBJECT = "ünï cødé ✓ 主题"
 SEEDED = ["a-value", "b-value", "gone-value", UNICODE_SUBJECT, "uses-a-value", "ro-value",
-          "import-value"]  # fmt: skip
+          "import-value", "p.proto", "uses-p-value"]  # fmt: skip
 VALID_SCHEMAS = [
     A, A_EVOLVED, A_BREAKING, B, B2, C, UNI, USES_A, '"string"', '{"type": "int"}',
     '{"type": "bytes", "logicalType": "decimal", "precision": 4, "scale": 2}',
@@ -226,6 +226,22 @@ AVRO = st.recursive(
 )
 
 
+PROTO = 'syntax = "proto3";\npackage fuzz;\nmessage P { string a = 1; int32 b = 2; }\n'
+PROTO_PARTS = st.sampled_from([
+    'syntax = "proto3";', 'syntax = "proto2";', 'syntax = "proto4";', "package fuzz;",
+    'import "p.proto";', 'import "google/protobuf/timestamp.proto";', 'import "../x.proto";',
+    "message P {", "message Q {", "}", "{", "string a = 1;", "int32 b = 2;", "int32 b = 1;",
+    "required int64 c = 3;", "repeated P p = 4;", "map<string, P> m = 5;", "oneof o {",
+    "enum E { Z = 0; }", "reserved 2 to max;", 'option java_package = "x";', "P q = 19000;",
+    "google.protobuf.Timestamp t = 6;", "optional bytes d = 7;",
+    "service S { rpc M (P) returns (P); }",
+    "\x00", "é", "CgVhLnByb3Rv",
+])  # fmt: skip
+PROTO_TEXTS = st.sampled_from([PROTO, PROTO.replace("int32", "string")]) | st.lists(
+    PROTO_PARTS, max_size=12
+).map(" ".join)
+
+
 def _deep_schema(depth: int) -> str:
     return '{"type": "array", "items": ' * depth + '"int"' + "}" * depth
 
@@ -235,6 +251,7 @@ SCHEMA_TEXTS = (
     | AVRO.map(json.dumps)
     | st.sampled_from([500, 5000, 50_000]).map(_deep_schema)
     | st.text(max_size=40)
+    | PROTO_TEXTS
 )
 REFERENCES = JSON | st.lists(
     st.fixed_dictionaries(
@@ -245,8 +262,17 @@ REFERENCES = JSON | st.lists(
 )
 BODY_FIELDS = {
     "schema": SCHEMA_TEXTS | JSON,
-    "schemaType": st.sampled_from(["AVRO", "avro", "JSON", "PROTOBUF", "", "XML"]) | JSON,
-    "references": REFERENCES | st.just([{"name": "A", "subject": "a-value", "version": 1}]),
+    "schemaType": st.sampled_from(
+        ["AVRO", "avro", "JSON", "PROTOBUF", "PROTOBUF", "protobuf", "", "XML"]
+    )
+    | JSON,
+    "references": REFERENCES
+    | st.sampled_from(
+        [
+            [{"name": "A", "subject": "a-value", "version": 1}],
+            [{"name": "p.proto", "subject": "p.proto", "version": 1}],
+        ]
+    ),
     "compatibility": LEVELS | JSON,
     "compatibilityLevel": LEVELS | JSON,
     "mode": MODES | JSON,
@@ -340,6 +366,12 @@ def _seed(client: TestClient) -> None:
     send("DELETE", "/subjects/gone-value")
     refs = [{"name": "A", "subject": "a-value", "version": 1}]
     send("POST", "/subjects/uses-a-value/versions", {"schema": USES_A, "references": refs})
+    proto = {"schema": PROTO, "schemaType": "PROTOBUF"}
+    send("POST", "/subjects/p.proto/versions", proto)
+    refs = [{"name": "p.proto", "subject": "p.proto", "version": 1}]
+    importing = 'syntax = "proto3";\nimport "p.proto";\nmessage U { fuzz.P p = 1; }\n'
+    send("POST", "/subjects/uses-p-value/versions",
+         {"schema": importing, "schemaType": "PROTOBUF", "references": refs})  # fmt: skip
     send("PUT", "/mode/ro-value", {"mode": "READONLY"})
     send("PUT", "/mode/import-value", {"mode": "IMPORT"})
 

@@ -118,7 +118,7 @@ def test_references_are_refused_for_json_schema(client: TestClient) -> None:
     body = {"schema": '{"type": "object"}', "schemaType": "JSON", "references": REF}
     status, reply = call(client, "POST", "/subjects/j/versions", body)
     assert (status, reply["error_code"]) == (422, 42201)
-    assert "references are supported for AVRO schemas only" in reply["message"]
+    assert "references are supported for AVRO and PROTOBUF schemas only" in reply["message"]
     assert state(client) == before
 
 
