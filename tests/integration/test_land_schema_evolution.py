@@ -76,7 +76,6 @@ class Topic:
 
 @pytest.fixture
 def topics(broker: EmbeddedBroker, registry_url: str) -> Iterator[Callable[[int], Topic]]:
-    """Fresh topics of the test's own, their registry clients closed afterwards."""
     made: list[Topic] = []
 
     def make(partitions: int) -> Topic:
@@ -122,7 +121,7 @@ def test_a_newer_compatible_schema_mid_stream_evolves_the_table_and_lands_every_
 
 
 def test_an_incompatible_change_stops_landing_naming_the_field_and_keeps_what_was_landed(
-    tmp_path: Path, topics: Callable[[int], Topic], registry_url: str
+    tmp_path: Path, topics: Callable[[int], Topic]
 ) -> None:
     topic = topics(1)
     landed = [topic.send(topic.v1, 0) for _ in range(3)]
@@ -130,7 +129,7 @@ def test_an_incompatible_change_stops_landing_naming_the_field_and_keeps_what_wa
     first = run(tmp_path, topic.env, "jobs", "submit", "land", "--topic", topic.name)
     assert first.returncode == 0, first.stderr
     # The registry accepts anything for this subject now; the lake cannot store it.
-    httpx.put(f"{registry_url}/config/{topic.subject}", json={"compatibility": "NONE"})
+    httpx.put(f"{topic.registry_url}/config/{topic.subject}", json={"compatibility": "NONE"})
     v3 = topic.writer(_retyped("region", "int"))
     landed += [topic.send(topic.v1, 0) for _ in range(2)]  # landed before the refusal
     topic.send(v3, 0, region=7)
