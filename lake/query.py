@@ -18,6 +18,7 @@ from pyiceberg.catalog import Catalog
 from lake.catalog import table_locations
 from lake.deadline import Deadline
 from lake.errors import LakeError, QueryError, QueryRefusedError
+from lake.export import check_target, write_parquet
 from lake.result import MAX_BATCH_ROWS, QueryResult, batch_rows, take
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,13 @@ class QueryEngine:
         with self.stream(sql, timeout_s, batch_rows(max_rows)) as reader:
             return take(reader, max_rows)
 
+    def export(self, sql: str, path: Path, timeout_s: float = 0.0) -> int:
+        """Write every row of one read-only statement to the Parquet file ``path``, outside
+        the warehouse (no row limit; the timeout holds); the number of rows."""
+        check_target(path, str(self.catalog.properties.get("warehouse", "")))
+        with self.stream(sql, timeout_s) as reader:
+            return write_parquet(reader, path)
+
     @contextmanager
     def stream(
         self, sql: str, timeout_s: float = 0.0, rows_per_batch: int = MAX_BATCH_ROWS
@@ -119,7 +127,7 @@ def _engine_errors() -> Iterator[None]:
         yield
     except duckdb.PermissionException as e:
         raise QueryRefusedError(_first_line(e)) from e
-    except (duckdb.Error, pa.ArrowException) as e:
+    except (duckdb.Error, pa.ArrowException, OSError) as e:  # OSError: from Arrow batches
         raise QueryError(_first_line(e)) from e
 
 

@@ -22,7 +22,7 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     """JSON for what SQL results hold: exact integers stay numbers, times become ISO 8601."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -36,7 +36,7 @@ def emit_table(
 ) -> None:
     if fmt is OutputFormat.json:
         payload = [dict(zip(columns, row, strict=True)) for row in rows]
-        sys.stdout.write(json.dumps(payload, default=_json_default) + "\n")
+        sys.stdout.write(json.dumps(payload, default=json_default) + "\n")
         return
     table = Table(title=title or None, title_justify="left")
     for column in columns:
@@ -48,7 +48,7 @@ def emit_table(
 
 def emit_object(obj: dict[str, Any], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
-        sys.stdout.write(json.dumps(obj, default=_json_default) + "\n")
+        sys.stdout.write(json.dumps(obj, default=json_default) + "\n")
         return
     for key, value in obj.items():
         console.print(f"[bold]{key}[/bold]: {value}")

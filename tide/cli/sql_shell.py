@@ -17,8 +17,8 @@ from prompt_toolkit.history import FileHistory
 from lake.errors import QueryCancelledError
 from lake.query import QueryEngine
 from tide.cli.duration import parse_duration
-from tide.cli.output import OutputFormat, console, errors
-from tide.cli.sql_output import show_result
+from tide.cli.output import console, errors
+from tide.cli.sql_output import SqlFormat, show_result
 from tide.errors import TideError
 
 HELP = """\
@@ -98,7 +98,7 @@ class SqlShell:
         except TideError as e:
             errors.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
             return
-        show_result(result, OutputFormat.text, ".maxrows N")
+        show_result(result, SqlFormat.table, ".maxrows N")
 
 
 def _complete(text: str) -> bool:
