@@ -14,6 +14,7 @@ from tide.cli import (
     demo_cmd,
     jobs_cmd,
     lag_cmd,
+    lake_cmd,
     produce_cmd,
     registry_cmd,
     schema_cmd,
@@ -55,6 +56,7 @@ app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(produce_cmd.app, name="produce")
 app.command("worker")(worker_cmd.worker)
 app.add_typer(sql_cmd.app, name="sql")
+app.add_typer(lake_cmd.app, name="lake")
 app.command("up")(up_cmd.up)
 app.command("status")(status_cmd.status)
 app.command("down")(status_cmd.down)
