@@ -1,7 +1,9 @@
 """A statement's timeout: a timer thread that interrupts the DuckDB cursor running it.
 
 DuckDB checks for an interrupt between the chunks its operators produce, so a runaway
-statement (a cross join, a huge sort) stops within moments of the timeout.
+statement (a cross join, a huge sort) stops within moments of the timeout. The interrupt
+surfaces as DuckDB's InterruptException, or — while Arrow batches are being read — as the
+OSError pyarrow makes of it; both are recognised.
 """
 
 from __future__ import annotations
@@ -45,9 +47,16 @@ class Deadline:
     ) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        if isinstance(error, duckdb.InterruptException):
-            if self._fired.is_set():
-                raise QueryTimeoutError(
-                    f"the statement ran past its timeout of {self.seconds:g} s and was stopped"
-                ) from error
-            raise QueryCancelledError("query cancelled") from error
+        if not _is_interrupt(error):
+            return
+        if self._fired.is_set():
+            raise QueryTimeoutError(
+                f"the statement ran past its timeout of {self.seconds:g} s and was stopped"
+            ) from error
+        raise QueryCancelledError("query cancelled") from error
+
+
+def _is_interrupt(error: BaseException | None) -> bool:
+    if isinstance(error, duckdb.InterruptException):
+        return True
+    return isinstance(error, OSError) and str(error).startswith("INTERRUPT Error")

@@ -51,6 +51,15 @@ def committed_offsets(table: Table, topic: str) -> dict[int, int]:
     return {}
 
 
+def snapshot_offsets(snapshot: Snapshot) -> dict[str, dict[int, int]]:
+    """The offsets ``snapshot`` itself recorded, per topic (none for a commit that landed none)."""
+    return {
+        key.removeprefix(PROPERTY_PREFIX): _parse(value, snapshot)
+        for key, value in sorted(_properties(snapshot).items())
+        if key.startswith(PROPERTY_PREFIX)
+    }
+
+
 def offset_properties(table: Table) -> dict[str, str]:
     """Every topic's committed offsets as snapshot properties, for a rewrite to carry forward.
 

@@ -18,7 +18,9 @@ from pyiceberg.catalog import Catalog
 from lake.catalog import table_locations
 from lake.deadline import Deadline
 from lake.errors import LakeError, QueryError, QueryRefusedError
+from lake.export import check_target, write_parquet
 from lake.result import MAX_BATCH_ROWS, QueryResult, batch_rows, take
+from lake.time_travel import AsOf, pin_tables
 
 log = logging.getLogger(__name__)
 
@@ -75,34 +77,68 @@ class QueryEngine:
         """Every row of one read-only statement; QueryRefusedError for anything that writes."""
         return self.run(sql).table
 
-    def run(self, sql: str, max_rows: int = 0, timeout_s: float = 0.0) -> QueryResult:
+    def run(
+        self, sql: str, max_rows: int = 0, timeout_s: float = 0.0, as_of: AsOf | None = None
+    ) -> QueryResult:
         """One read-only statement cut at ``max_rows`` rows (0: all), reading one row past
-        the limit only; QueryTimeoutError once it ran ``timeout_s`` seconds (0: no limit)."""
-        with self.stream(sql, timeout_s, batch_rows(max_rows)) as reader:
+        the limit only; QueryTimeoutError once it ran ``timeout_s`` seconds (0: no limit).
+        ``as_of``: the tables it reads are read as they were then."""
+        with self.stream(sql, timeout_s, batch_rows(max_rows), as_of) as reader:
             return take(reader, max_rows)
+
+    def export(
+        self, sql: str, path: Path, timeout_s: float = 0.0, as_of: AsOf | None = None
+    ) -> int:
+        """Write every row of one read-only statement to the Parquet file ``path``, outside
+        the warehouse (no row limit; the timeout holds); the number of rows."""
+        check_target(path, str(self.catalog.properties.get("warehouse", "")))
+        with self.stream(sql, timeout_s, as_of=as_of) as reader:
+            return write_parquet(reader, path)
 
     @contextmanager
     def stream(
-        self, sql: str, timeout_s: float = 0.0, rows_per_batch: int = MAX_BATCH_ROWS
+        self,
+        sql: str,
+        timeout_s: float = 0.0,
+        rows_per_batch: int = MAX_BATCH_ROWS,
+        as_of: AsOf | None = None,
     ) -> Iterator[pa.RecordBatchReader]:
         """The result of one read-only statement as Arrow batches, computed as the block reads
         them; the timeout covers the whole block."""
-        cursor = self._cursor()
+        cursor, tables = self._cursor()
         try:
             with _engine_errors(), Deadline(cursor, timeout_s):
                 statement = _read_only_statement(cursor, sql)
+                if as_of is not None:
+                    self._travel(cursor, sql, tables, as_of)
                 yield cursor.execute(statement).to_arrow_reader(rows_per_batch)
         finally:
             cursor.close()
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of the shared connection, its views pointing at the tables' current state."""
+    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+        """A cursor of the shared connection, its views pointing at the tables' current state,
+        and the names of the tables."""
         with self._lock:
+            locations = table_locations(self.catalog, self.namespace)
             if self._con is None:
                 self._con = self.connect()
             else:
-                _create_views(self._con, table_locations(self.catalog, self.namespace))
-            return self._con.cursor()
+                _create_views(self._con, locations)
+            return self._con.cursor(), sorted(locations)
+
+    def _travel(
+        self, cursor: duckdb.DuckDBPyConnection, sql: str, tables: list[str], as_of: AsOf
+    ) -> None:
+        """Shadow, for this cursor only, the view of each table ``sql`` reads with one of
+        the table at its snapshot as of ``as_of``."""
+        pins = pin_tables(self.catalog, self.namespace, tables, _read(sql, tables), as_of)
+        for name, pin in pins.items():
+            location = _literal(pin.metadata_location)
+            if pin.snapshot_id is None:
+                scan = f"iceberg_scan({location}) LIMIT 0"
+            else:
+                scan = f"iceberg_scan({location}, snapshot_from_id={pin.snapshot_id})"
+            _create_view(cursor, name, scan, temporary=True)
 
     def close(self) -> None:
         """Close the engine's connection (a later query reconnects)."""
@@ -119,7 +155,7 @@ def _engine_errors() -> Iterator[None]:
         yield
     except duckdb.PermissionException as e:
         raise QueryRefusedError(_first_line(e)) from e
-    except (duckdb.Error, pa.ArrowException) as e:
+    except (duckdb.Error, pa.ArrowException, OSError) as e:  # OSError: from Arrow batches
         raise QueryError(_first_line(e)) from e
 
 
@@ -145,13 +181,32 @@ def _extensions(warehouse: str) -> list[str]:
     return ["avro", "iceberg", *(["httpfs"] if remote else [])]
 
 
+def _read(sql: str, tables: list[str]) -> list[str]:
+    """The lake tables ``sql`` names (all of them when DuckDB cannot tell).
+
+    Asked of a bare connection: one holding the lake's views answers with what they read.
+    """
+    try:
+        with duckdb.connect(":memory:") as parser:
+            named = {name.lower() for name in parser.get_table_names(sql)}
+    except duckdb.Error:
+        return tables
+    return [table for table in tables if table.lower() in named]
+
+
 def _create_views(con: duckdb.DuckDBPyConnection, locations: dict[str, str]) -> None:
     for name, location in locations.items():
-        view = name.replace('"', '""')
-        scan = f"iceberg_scan({_literal(location)})"
-        # A view cannot take parameters: the name and location are quoted instead.
-        con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM {scan}')  # noqa: S608
+        _create_view(con, name, f"iceberg_scan({_literal(location)})")
     log.debug("lake views: %s", ", ".join(locations) or "none")
+
+
+def _create_view(
+    con: duckdb.DuckDBPyConnection, name: str, scan: str, temporary: bool = False
+) -> None:
+    view = name.replace('"', '""')
+    kind = "TEMP VIEW" if temporary else "VIEW"
+    # A view cannot take parameters: the name and location are quoted instead.
+    con.execute(f'CREATE OR REPLACE {kind} "{view}" AS SELECT * FROM {scan}')  # noqa: S608
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:

@@ -14,6 +14,7 @@ from tide.cli import (
     demo_cmd,
     jobs_cmd,
     lag_cmd,
+    lake_cmd,
     produce_cmd,
     projections_cmd,
     registry_cmd,
@@ -57,6 +58,7 @@ app.add_typer(produce_cmd.app, name="produce")
 app.add_typer(projections_cmd.app, name="projections")
 app.command("worker")(worker_cmd.worker)
 app.add_typer(sql_cmd.app, name="sql")
+app.add_typer(lake_cmd.app, name="lake")
 app.command("up")(up_cmd.up)
 app.command("status")(status_cmd.status)
 app.command("down")(status_cmd.down)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 import typer
@@ -15,19 +15,23 @@ from lake.query import QueryEngine
 from lake.result import QueryResult
 from tide.cli.context import settings
 from tide.cli.default_group import DefaultCommandGroup
-from tide.cli.duration import parse_duration
-from tide.cli.output import OutputFormat, errors
-from tide.cli.sql_output import show_result
+from tide.cli.output import OutputFormat, emit_object, errors
+from tide.cli.sql_limits import Limits, limits
+from tide.cli.sql_output import SqlFormat, show_result
 from tide.cli.sql_shell import SqlShell
 from tide.errors import TideError
 from tide.ops.lake import query_engine
-from tide.settings import TideSettings
 
 app = typer.Typer(
     cls=DefaultCommandGroup,
     help='Read-only SQL over the lake: `tide sql "SELECT ..."`, or `tide sql` for a shell.',
 )
-OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
+FORMAT = typer.Option(
+    SqlFormat.table, "--format", "--output", "-o", help="table (or text), json or csv."
+)
+OUT = typer.Option(
+    None, "--out", help="Write the whole result (no row limit) to this new .parquet file."
+)
 MAX_ROWS = typer.Option(
     None,
     "--max-rows",
@@ -41,48 +45,57 @@ TIMEOUT = typer.Option(
     help="Stop a statement running longer (30s, 500ms, 2m; 0: never). "
     "Default TIDE_SQL__TIMEOUT_SECONDS (300).",
 )
+AS_OF = typer.Option(
+    None,
+    "--as-of",
+    help="Read the tables as they were: a snapshot id (`tide lake snapshots T`) or an "
+    "ISO 8601 time (UTC unless it says otherwise).",
+)
 SHELL_ROWS = 100
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_rows: int
-    timeout_s: float
-
-
-def limits(current: TideSettings, max_rows: int | None, timeout: str | None) -> Limits:
-    """The settings' limits, overridden by the flags given."""
-    return Limits(
-        current.sql.max_rows if max_rows is None else max_rows,
-        current.sql.timeout_seconds if timeout is None else parse_duration(timeout),
-    )
 
 
 def run_statement(engine: QueryEngine, statement: str, limit: Limits) -> QueryResult:
     """``statement`` under ``limit``; a timeout's message says how to change it."""
     try:
-        return engine.run(statement, limit.max_rows, limit.timeout_s)
+        return engine.run(statement, limit.max_rows, limit.timeout_s, limit.as_of)
     except QueryTimeoutError as e:
         raise QueryTimeoutError(f"{e} (--timeout to change, 0 for none)") from e
+
+
+def export(engine: QueryEngine, statement: str, out: Path, limit: Limits, fmt: SqlFormat) -> None:
+    """Every row of ``statement`` into ``out`` (Parquet), and what was written."""
+    try:
+        rows = engine.export(statement, out, limit.timeout_s, limit.as_of)
+    except QueryTimeoutError as e:
+        raise QueryTimeoutError(f"{e} (--timeout to change, 0 for none); {out} not written") from e
+    shown = OutputFormat.json if fmt is SqlFormat.json else OutputFormat.text
+    emit_object({"rows": rows, "file": str(out)}, shown)
 
 
 @app.command("run")
 def run(
     statement: str = typer.Argument(None, help="SQL; omit it for an interactive shell."),
-    output: OutputFormat = OUTPUT,
+    output: SqlFormat = FORMAT,
     max_rows: int | None = MAX_ROWS,
     timeout: str | None = TIMEOUT,
+    out: Path | None = OUT,
+    as_of: str | None = AS_OF,
 ) -> None:
     """Run STATEMENT over the lake (tables are views named like the topics); the default."""
     current = settings()
-    limit = limits(current, max_rows, timeout)
+    limit = limits(current, max_rows, timeout, as_of)
     engine = query_engine(current)
+    if statement is not None and out is not None:
+        export(engine, statement, out, limit, output)
+        return
     if statement is not None:
         show_result(run_statement(engine, statement, limit), output)
         return
-    if sys.stdin.isatty() and output is OutputFormat.text:
-        rows = SHELL_ROWS if max_rows is None else max_rows
-        SqlShell(engine, current.data_dir / "sql_history", rows, limit.timeout_s).run()
+    if out is not None:
+        raise typer.BadParameter("--out needs a STATEMENT")
+    if sys.stdin.isatty() and output in (SqlFormat.table, SqlFormat.text):
+        shell = Limits(SHELL_ROWS if max_rows is None else max_rows, limit.timeout_s, limit.as_of)
+        SqlShell(engine, current.data_dir / "sql_history", shell).run()
         return
     for text in _statements(sys.stdin):  # piped statements: each line, or up to each ';'
         try:

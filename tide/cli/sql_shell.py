@@ -9,6 +9,7 @@ operators finish first) — either way the shell stays. Ctrl-D quits. History is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -17,8 +18,9 @@ from prompt_toolkit.history import FileHistory
 from lake.errors import QueryCancelledError
 from lake.query import QueryEngine
 from tide.cli.duration import parse_duration
-from tide.cli.output import OutputFormat, console, errors
-from tide.cli.sql_output import show_result
+from tide.cli.output import console, errors
+from tide.cli.sql_limits import Limits
+from tide.cli.sql_output import SqlFormat, show_result
 from tide.errors import TideError
 
 HELP = """\
@@ -32,11 +34,10 @@ HELP = """\
 
 
 class SqlShell:
-    def __init__(self, engine: QueryEngine, history: Path, max_rows: int, timeout_s: float) -> None:
+    def __init__(self, engine: QueryEngine, history: Path, limits: Limits) -> None:
         self._engine = engine
         self._tables = engine.tables
-        self.max_rows = max_rows
-        self.timeout_s = timeout_s
+        self.limits = limits
         history.parent.mkdir(parents=True, exist_ok=True)
         self._session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
 
@@ -74,7 +75,7 @@ class SqlShell:
         elif word == ".schema" and rest.strip():
             self._show(f'DESCRIBE "{rest.strip().rstrip(";")}"')
         elif word == ".maxrows" and rest.strip().isdigit():
-            self.max_rows = int(rest)
+            self.limits = replace(self.limits, max_rows=int(rest))
         elif word == ".timeout" and rest.strip():
             self._set_timeout(rest)
         elif word.startswith("."):
@@ -85,20 +86,22 @@ class SqlShell:
 
     def _set_timeout(self, text: str) -> None:
         try:
-            self.timeout_s = parse_duration(text.strip().rstrip(";"), ".timeout")
+            timeout_s = parse_duration(text.strip().rstrip(";"), ".timeout")
+            self.limits = replace(self.limits, timeout_s=timeout_s)
         except TideError as e:
             errors.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
 
     def _show(self, statement: str) -> None:
         try:
-            result = self._engine.run(statement, self.max_rows, self.timeout_s)
+            limits = self.limits
+            result = self._engine.run(statement, limits.max_rows, limits.timeout_s, limits.as_of)
         except (KeyboardInterrupt, QueryCancelledError):
             errors.print("query cancelled")
             return
         except TideError as e:
             errors.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
             return
-        show_result(result, OutputFormat.text, ".maxrows N")
+        show_result(result, SqlFormat.table, ".maxrows N")
 
 
 def _complete(text: str) -> bool:

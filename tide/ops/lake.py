@@ -1,4 +1,4 @@
-"""The lake as the CLI sees it: the catalog from settings, landing and SQL."""
+"""The lake as the CLI sees it: the catalog from settings, landing, SQL, tables and snapshots."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from pyiceberg.catalog import Catalog
 from jobs.land import LandConfig, LandJob, LandResult
 from lake.catalog import ensure_namespace, open_catalog
 from lake.query import QueryEngine
+from lake.snapshot_log import SnapshotEntry, snapshot_log
+from lake.table_stats import TableStats, table_stats
+from lake.tables import load_table
 from producers.deserializer import AvroDeserializer
 from producers.registry_client import RegistryClient
 from tide.settings import TideSettings
@@ -52,3 +55,13 @@ def land_topic(
 
 def query_engine(settings: TideSettings) -> QueryEngine:
     return QueryEngine(catalog(settings), settings.lake.namespace, settings.data_dir / "duckdb")
+
+
+def lake_tables(settings: TideSettings) -> list[TableStats]:
+    """Every lake table's rows, files, bytes, partitions, snapshots and last commit."""
+    return table_stats(catalog(settings), settings.lake.namespace)
+
+
+def lake_snapshots(settings: TideSettings, name: str) -> list[SnapshotEntry]:
+    """The snapshots of lake table ``name``, oldest first, with the offsets each recorded."""
+    return snapshot_log(load_table(catalog(settings), settings.lake.namespace, name))
