@@ -3,6 +3,7 @@ the shell), under a statement timeout and a row limit."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +12,15 @@ from typing import TextIO
 import typer
 
 from lake.errors import QueryTimeoutError
+from lake.http.request import Ceilings
+from lake.http.server import serve as serve_sql
 from lake.query import QueryEngine
 from lake.result import QueryResult
+from registry.api.auth import BasicAuth
+from tide import logs
 from tide.cli.context import settings
 from tide.cli.default_group import DefaultCommandGroup
-from tide.cli.output import OutputFormat, emit_object, errors
+from tide.cli.output import OutputFormat, console, emit_object, errors
 from tide.cli.sql_limits import Limits, limits
 from tide.cli.sql_output import SqlFormat, show_result
 from tide.cli.sql_shell import SqlShell
@@ -113,3 +118,26 @@ def _statements(stream: TextIO) -> Iterator[str]:
         if text:
             yield text.rstrip(";")
             buffer = ""
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Bind address (default TIDE_SQL__HOST)."),
+    port: int = typer.Option(None, help="Port (default TIDE_SQL__PORT, 8083)."),
+) -> None:
+    """Serve read-only SQL over HTTP until Ctrl-C: POST /query {"sql": ...}.
+
+    TIDE_SQL__TIMEOUT_SECONDS and TIDE_SQL__MAX_ROWS are each request's default and ceiling;
+    TIDE_SQL__USERS turns on basic auth (hashes from `tide registry hash-password`).
+    """
+    current = settings()
+    host, port = host or current.sql.host, port or current.sql.port
+    logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))
+    users = current.sql.users
+    authorize = BasicAuth(users).allows if users else None  # checks the hashes first
+    ceilings = Ceilings(current.sql.max_rows, current.sql.timeout_seconds)
+    auth = "basic auth" if users else "no auth"
+    console.print(
+        f"SQL endpoint at http://{host}:{port}/query (read-only, {auth}) — Ctrl-C stops it"
+    )
+    serve_sql(query_engine(current), host, port, ceilings, authorize)
