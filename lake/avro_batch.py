@@ -114,9 +114,6 @@ def avro_connection(extension_dir: Path) -> duckdb.DuckDBPyConnection:
             "enable_external_file_cache": False,
         }
     )
-    try:
-        con.execute("LOAD avro")  # installed in extension_dir by an earlier connection
-    except duckdb.Error:
-        duckdb_extensions.import_extension("avro", con=con)
-        con.execute("LOAD avro")
+    duckdb_extensions.import_extension("avro", con=con)
+    con.execute("LOAD avro")
     return con
