@@ -35,11 +35,7 @@ def land_topic(
     registry = RegistryClient(settings.registry.url)
     try:
         config = LandConfig(
-            settings.kafka.bootstrap_servers,
-            topic,
-            settings.lake.namespace,
-            table=table,
-            extension_dir=settings.data_dir / "duckdb",
+            settings.kafka.bootstrap_servers, topic, settings.lake.namespace, table=table
         )
         job: LandJob
         job = LandJob(
