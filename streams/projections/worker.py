@@ -14,14 +14,22 @@ import threading
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    Message,
+    Producer,
+    TopicPartition,
+)
 
 from producers.deserializer import AvroDeserializer
 from producers.errors import WireFormatError
 from producers.registry_client import RegistryClient
 from producers.topics import TopicSpec, ensure_topics, partitions_of
 from streams.projections.book import PartitionBook
-from streams.state.checkpoints import CheckpointStore, partition_key
+from streams.runner.clients import member_consumer
+from streams.state.checkpoints import CheckpointStore, committed_hints, partition_key
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +76,9 @@ class ProjectionWorker:
         )  # fmt: skip
         self._store = CheckpointStore(s.bootstrap_servers, s.checkpoint_topic, producer)
         self._producer = producer
-        self._consumer = consumer = self._group_consumer()
+        self._consumer = consumer = member_consumer(
+            s.bootstrap_servers, s.group_id, "tide-projections", s.session_timeout_s
+        )
         consumer.subscribe([s.source], on_assign=self._assign, on_revoke=self._revoke,
                            on_lost=self._lost)  # fmt: skip
         log.info("projections starting", extra={"source": s.source, "partitions": self.partitions})
@@ -90,8 +100,8 @@ class ProjectionWorker:
             consumer.close()  # leaves the group: revocation checkpoints what it held
             producer.flush(10)
 
-    def _apply(self, decoder: AvroDeserializer, p: int, message: object) -> None:
-        offset, value = message.offset(), message.value()  # type: ignore[attr-defined]
+    def _apply(self, decoder: AvroDeserializer, p: int, message: Message) -> None:
+        offset, value = message.offset() or 0, message.value()
         try:
             event = decoder.decode(value or b"")
         except WireFormatError as e:
@@ -121,14 +131,7 @@ class ProjectionWorker:
 
     def _assign(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
         wanted = [tp.partition for tp in tps]
-        hints: dict[int, int] = {}
-        try:
-            committed = consumer.committed(
-                [TopicPartition(self.settings.checkpoint_topic, p) for p in wanted], timeout=10
-            )
-            hints = {tp.partition: tp.offset for tp in committed if tp.offset >= 0}
-        except Exception:
-            log.info("no checkpoint hints")
+        hints = committed_hints(consumer, self.settings.checkpoint_topic, wanted)
         found = self._store.load({p: (partition_key(p), hints.get(p)) for p in wanted})
         starts = []
         with self.lock:
@@ -153,22 +156,3 @@ class ProjectionWorker:
             for tp in tps:
                 self.books.pop(tp.partition, None)
         log.info("partitions released", extra={"partitions": [tp.partition for tp in tps]})
-
-    def _group_consumer(self) -> Consumer:
-        s = self.settings
-        session_ms = int(s.session_timeout_s * 1000)
-        return Consumer(
-            {
-                "bootstrap.servers": s.bootstrap_servers,
-                "group.id": s.group_id,
-                "client.id": "tide-projections",
-                "partition.assignment.strategy": "cooperative-sticky",
-                "enable.auto.commit": False,
-                "enable.partition.eof": True,
-                "auto.offset.reset": "earliest",
-                "session.timeout.ms": session_ms,
-                "heartbeat.interval.ms": max(session_ms // 4, 100),
-                "isolation.level": "read_committed",
-                "log_level": 3,
-            }
-        )

@@ -57,21 +57,41 @@ def producer(settings: RunnerSettings, job: WindowJob) -> Producer:
 
 def group_consumer(settings: RunnerSettings, job: WindowJob, group_id: str) -> Consumer:
     """A group member: cooperative rebalancing, so a rebalance moves only what moves."""
-    session_ms = int(settings.session_timeout_s * 1000)
+    return member_consumer(
+        settings.bootstrap_servers,
+        group_id,
+        f"tide-{job.name}",
+        settings.session_timeout_s,
+        {
+            "max.poll.interval.ms": 600_000,
+            "fetch.max.bytes": 52_428_800,
+            "max.partition.fetch.bytes": 4_194_304,
+        },
+    )
+
+
+def member_consumer(
+    bootstrap_servers: str,
+    group_id: str,
+    client_id: str,
+    session_timeout_s: float,
+    extra: dict[str, object] | None = None,
+) -> Consumer:
+    """A member of ``group_id`` that restores its own positions (no auto commit, no trust in
+    committed offsets), sees ends of partitions, and rebalances cooperatively."""
+    session_ms = int(session_timeout_s * 1000)
     return Consumer(
         {
-            "bootstrap.servers": settings.bootstrap_servers,
+            "bootstrap.servers": bootstrap_servers,
             "group.id": group_id,
-            "client.id": f"tide-{job.name}",
+            "client.id": client_id,
             "partition.assignment.strategy": "cooperative-sticky",
             "enable.auto.commit": False,
             "enable.partition.eof": True,
             "auto.offset.reset": "earliest",
             "session.timeout.ms": session_ms,
             "heartbeat.interval.ms": max(session_ms // 4, 100),
-            "max.poll.interval.ms": 600_000,
-            "fetch.max.bytes": 52_428_800,
-            "max.partition.fetch.bytes": 4_194_304,
             "log_level": 3,
+            **(extra or {}),
         }
     )

@@ -45,7 +45,12 @@ from streams.runner.merge_stage import MergeStage
 from streams.runner.partition_stage import PartitionStage
 from streams.runner.settings import Cadence, RunnerSettings
 from streams.runner.view import ExchangeView
-from streams.state.checkpoints import MERGE_KEY, CheckpointStore, partition_key
+from streams.state.checkpoints import (
+    MERGE_KEY,
+    CheckpointStore,
+    committed_hints,
+    partition_key,
+)
 from streams.state.merge import MergeState
 from streams.state.partition import PartitionState
 
@@ -307,14 +312,7 @@ class JobRunner:
 
     def _load(self, consumer: Consumer, slots: dict[int, bytes]) -> dict[int, bytes | None]:
         """The newest checkpoints of ``slots`` (checkpoint partition → key)."""
-        hints: dict[int, int] = {}
-        try:
-            tps = consumer.committed(
-                [TopicPartition(self.job.checkpoint_topic, p) for p in slots], timeout=10
-            )
-            hints = {tp.partition: tp.offset for tp in tps if tp.offset >= 0}
-        except Exception:
-            log.info("no checkpoint hints", extra={"job": self.job.name})
+        hints = committed_hints(consumer, self.job.checkpoint_topic, list(slots))
         return self._store.load({p: (key, hints.get(p)) for p, key in slots.items()})
 
     def _assign_sources(self, consumer: Consumer, tps: list[TopicPartition]) -> None:

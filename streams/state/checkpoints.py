@@ -34,6 +34,16 @@ def partition_key(partition: int) -> bytes:
 MERGE_KEY = b"merge"
 
 
+def committed_hints(consumer: Consumer, topic: str, partitions: list[int]) -> dict[int, int]:
+    """Where the newest checkpoints of ``partitions`` were, as committed in the consumer's group
+    (empty when the group has none yet, or cannot say)."""
+    try:
+        tps = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
+    except Exception:
+        return {}
+    return {tp.partition: tp.offset for tp in tps if tp.offset >= 0}
+
+
 class CheckpointStore:
     """Writes checkpoints through the job's producer and reads the newest back on assignment."""
 
