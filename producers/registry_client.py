@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -27,9 +28,9 @@ class RegistryClient:
     def register(self, subject: str, schema_str: str, schema_type: str = "AVRO") -> tuple[int, int]:
         """Register (or find) ``schema_str`` under ``subject``: returns (schema id, version)."""
         payload = _schema_payload(schema_str, schema_type)
-        body = self._call("POST", f"/subjects/{subject}/versions", payload)
+        body = self._call("POST", f"/subjects/{segment(subject)}/versions", payload)
         schema_id = int(body["id"])
-        found = self._call("POST", f"/subjects/{subject}", payload)
+        found = self._call("POST", f"/subjects/{segment(subject)}", payload)
         self._ids[(subject, schema_str)] = schema_id
         return schema_id, int(found["version"])
 
@@ -37,7 +38,8 @@ class RegistryClient:
         """The id of ``schema_str`` under ``subject``, registering it on first use."""
         key = (subject, schema_str)
         if key not in self._ids:
-            body = self._call("POST", f"/subjects/{subject}/versions", {"schema": schema_str})
+            path = f"/subjects/{segment(subject)}/versions"
+            body = self._call("POST", path, {"schema": schema_str})
             self._ids[key] = int(body["id"])
         return self._ids[key]
 
@@ -51,13 +53,13 @@ class RegistryClient:
         """Why ``schema_str`` would be refused under ``subject`` (empty: compatible)."""
         body = self._call(
             "POST",
-            f"/compatibility/subjects/{subject}/versions?verbose=true",
+            f"/compatibility/subjects/{segment(subject)}/versions?verbose=true",
             _schema_payload(schema_str, schema_type),
         )
         return [] if body.get("is_compatible") else [str(m) for m in body.get("messages", [])]
 
     def version(self, subject: str, version: str = "latest") -> dict[str, Any]:
-        body: dict[str, Any] = self._call("GET", f"/subjects/{subject}/versions/{version}")
+        body: dict[str, Any] = self._call("GET", f"/subjects/{segment(subject)}/versions/{version}")
         return body
 
     def subjects(self) -> list[str]:
@@ -85,6 +87,12 @@ class RegistryClient:
         if response.status_code >= 400:
             raise RegistryRequestError(_error_text(response, method, path), response.status_code)
         return response.json()
+
+
+def segment(subject: str) -> str:
+    """``subject`` as one URL path segment: a ``/`` in it (Protobuf references are named by
+    their import path) is sent as ``%2F``, not as a deeper path."""
+    return quote(subject, safe="")
 
 
 def _schema_payload(schema_str: str, schema_type: str) -> dict[str, Any]:

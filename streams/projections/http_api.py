@@ -3,8 +3,9 @@
 Answers come from memory. ``?min_version=N`` on an order waits (up to ``wait_s``, at most
 ``MAX_WAIT_S``) until the projection has folded version N — read-your-writes for a command that
 answered with N — and answers 504 when it has not. An order whose partition this worker does not
-own (after waiting, as a restarted worker waits for the group to hand its partitions back)
-gets 421 naming the partition; routing to its owner is not built yet. A customer's orders
+own is forwarded to the member that claimed it (one hop, ``streams.ownership``); with no
+reachable owner (after waiting, as a restarted worker waits for the group to hand its
+partitions back) it gets 421 naming the partition and its last claimed owner. A customer's orders
 spread over partitions: the answer merges the partitions this worker owns and says whether
 that is all of them (``complete``).
 """
@@ -13,24 +14,37 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Query
-from fastapi.responses import JSONResponse, PlainTextResponse
+import httpx
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from streams.orders.routing import partition_for
+from streams.ownership.directory import OwnerDirectory
+from streams.ownership.forward import FORWARDED, forward, misdirected
 from streams.projections.read_models import merge_customer_views, order_summary
 from streams.projections.worker import ProjectionWorker
 
 MAX_WAIT_S = 30.0
+HOP_WAIT_S = 1.0  # how long a forwarded request waits for a partition this member lacks
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status)
 
 
-def create_app(worker: ProjectionWorker) -> FastAPI:
-    app = FastAPI(title="Tide projections", docs_url=None, redoc_url=None)
+def create_app(worker: ProjectionWorker, owners: OwnerDirectory) -> FastAPI:
+    client = httpx.AsyncClient(timeout=MAX_WAIT_S + 5)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    app = FastAPI(title="Tide projections", docs_url=None, redoc_url=None, lifespan=lifespan)
 
     def summary(order_id: str) -> tuple[int, dict[str, Any] | None]:
         p = partition_for(order_id, worker.partitions)
@@ -44,19 +58,27 @@ def create_app(worker: ProjectionWorker) -> FastAPI:
     @app.get("/orders/{order_id}")
     async def order(
         order_id: str,
+        request: Request,
         min_version: int = Query(0, ge=0),
         wait_s: float = Query(5.0, ge=0, le=MAX_WAIT_S),
-    ) -> JSONResponse:
+    ) -> Response:
         deadline = time.monotonic() + wait_s
+        hop = time.monotonic() + HOP_WAIT_S if request.headers.get(FORWARDED) else deadline
         while True:
             p, found = summary(order_id)
+            owner = owners.owner(p)
+            if found is None and time.monotonic() >= hop:  # forwarded here: its sender waits
+                return misdirected(p, owner, worker.settings.source)
+            if found is None and owner is not None and owner != owners.me:
+                answer = await forward(request, owner, client)
+                if answer is not None and answer.status_code != 421:  # 421: a claim moving
+                    return answer
             version = 0 if found is None else found.get("version", 0)
             if found is not None and version >= max(min_version, 1):
                 return JSONResponse(found)
             if time.monotonic() >= deadline:
                 if found is None:  # after a restart, until the group hands the partition over
-                    return _error(421, f"partition {p} of orders is owned by another worker",
-                                  partition=p)  # fmt: skip
+                    return misdirected(p, owner, worker.settings.source)
                 if min_version:
                     return _error(504, f"order {order_id} is at version {version} here, not "
                                        f"{min_version}, after {wait_s:g} s",

@@ -1,4 +1,6 @@
-"""Run a projection worker and its read API in one process until stopped (Ctrl-C, SIGTERM)."""
+"""Run a group member (a ProjectionWorker's books) and its HTTP API in one process until stopped
+(Ctrl-C, SIGTERM): the read models (`tide projections serve`) or the order commands
+(`tide orders serve`)."""
 
 from __future__ import annotations
 
@@ -7,39 +9,66 @@ import threading
 from collections.abc import Callable
 
 import uvicorn
+from fastapi import FastAPI
 
+from streams.ownership.directory import OwnerDirectory
 from streams.projections.http_api import create_app
 from streams.projections.worker import ProjectionSettings, ProjectionWorker
 
 log = logging.getLogger(__name__)
 
 
-def serve(
-    settings: ProjectionSettings, host: str, port: int, announce: Callable[[str], None]
+def owners_of(settings: ProjectionSettings, me: str) -> OwnerDirectory:
+    """The directory of who owns which partition, among the members of ``settings``' group."""
+    return OwnerDirectory(settings.bootstrap_servers, f"_tide-{settings.role}-{settings.source}"
+                          "-owners", me, settings.replication_factor)  # fmt: skip
+
+
+def run_member(
+    worker: ProjectionWorker,
+    owners: OwnerDirectory,
+    app: FastAPI,
+    host: str,
+    port: int,
+    announce: Callable[[str], None],
 ) -> None:
-    stop = threading.Event()
-    worker = ProjectionWorker(settings, stop)
+    """Serve ``app`` while ``worker`` keeps its books; the worker's error stops the process."""
+    stop = worker.stop_event
     failed: list[BaseException] = []
-    config = uvicorn.Config(
-        create_app(worker), host=host, port=port, log_level="warning", access_log=False
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     )
-    server = uvicorn.Server(config)
+    owners.start()
+    worker.on_assigned.append(owners.claim)
 
     def work() -> None:
         try:
             worker.run()
         except BaseException as e:  # the process stops with the worker's error
             failed.append(e)
-            log.error("projection worker failed", extra={"error": str(e)})
+            log.error("group member failed", extra={"error": str(e)})
             server.should_exit = True
 
-    thread = threading.Thread(target=work, name="projections", daemon=True)
+    thread = threading.Thread(target=work, name=worker.settings.role, daemon=True)
     thread.start()
-    announce(f"projections of {settings.source} serving on http://{host}:{port}")
+    announce(f"{worker.settings.role} of {worker.settings.source} serving on {owners.me}")
     try:
         server.run()
     finally:
         stop.set()
         thread.join(30)
+        owners.stop()
     if failed:
         raise failed[0]
+
+
+def serve(
+    settings: ProjectionSettings,
+    host: str,
+    port: int,
+    announce: Callable[[str], None],
+    advertise: str | None = None,
+) -> None:
+    worker = ProjectionWorker(settings, threading.Event())
+    owners = owners_of(settings, advertise or f"http://{host}:{port}")
+    run_member(worker, owners, create_app(worker, owners), host, port, announce)

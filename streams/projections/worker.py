@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from confluent_kafka import (
@@ -25,6 +26,7 @@ from confluent_kafka import (
 
 from producers.deserializer import AvroDeserializer
 from producers.errors import WireFormatError
+from producers.partition_bounds import bounds
 from producers.registry_client import RegistryClient
 from producers.topics import TopicSpec, ensure_topics, partitions_of
 from streams.projections.book import PartitionBook
@@ -42,25 +44,49 @@ class ProjectionSettings:
     checkpoint_interval_s: float = 2.0
     session_timeout_s: float = 10.0
     replication_factor: int = 1
+    role: str = "projections"  # "orders": the command side's own group, books and snapshots
 
     @property
     def group_id(self) -> str:
-        return f"tide-projections-{self.source}"
+        return f"tide-{self.role}-{self.source}"
 
     @property
     def checkpoint_topic(self) -> str:
-        return f"_tide-projections-{self.source}-checkpoints"
+        return f"_tide-{self.role}-{self.source}-checkpoints"
 
 
 class ProjectionWorker:
     def __init__(self, settings: ProjectionSettings, stop: threading.Event) -> None:
         self.settings = settings
-        self._stop = stop
+        self.stop_event = stop
         self.lock = threading.Lock()
         self.books: dict[int, PartitionBook] = {}
         self.partitions = 0
         self.skipped = 0  # records that are not order events (named in the log)
         self.ready = threading.Event()  # set once the group assigned this member its share
+        self.ends: dict[int, int] = {}  # owned partition → its end offset when it was assigned
+        self.on_assigned: list[Callable[[list[int]], None]] = []  # called with the new ones
+        self.on_released: list[Callable[[list[int]], None]] = []  # called with the ones let go
+
+    def caught_up(self, p: int) -> bool:
+        """True once this member owns ``p`` and has read all it held when it was first asked
+        after the assignment: a decision on its orders then sees every event an earlier owner
+        wrote. (BrokerUnavailableError when the partition's end cannot be read.)"""
+        with self.lock:
+            owned, end = p in self.books, self.ends.get(p)
+        if not owned:
+            return False
+        if end is None:
+            ((_, end),) = bounds(
+                self.settings.bootstrap_servers, [(self.settings.source, p)]
+            ).values()
+            with self.lock:
+                if p not in self.books:
+                    return False
+                end = self.ends.setdefault(p, end)
+        with self.lock:
+            book = self.books.get(p)
+            return book is not None and (end == 0 or (book.next_offset or 0) >= end)
 
     def run(self) -> None:
         s = self.settings
@@ -84,7 +110,7 @@ class ProjectionWorker:
         log.info("projections starting", extra={"source": s.source, "partitions": self.partitions})
         last = time.monotonic()
         try:
-            while not self._stop.is_set():
+            while not self.stop_event.is_set():
                 for message in consumer.consume(2000, timeout=0.2):
                     error = message.error()
                     if error is not None:
@@ -105,6 +131,10 @@ class ProjectionWorker:
         try:
             event = decoder.decode(value or b"")
         except WireFormatError as e:
+            with self.lock:  # read past: a partition's end is reached even when it is not ours
+                book = self.books.get(p)
+                if book is not None:
+                    book.next_offset = offset + 1
             self.skipped += 1
             log.warning("not an order event", extra={"partition": p, "offset": offset,
                                                      "error": str(e)})  # fmt: skip
@@ -144,6 +174,8 @@ class ProjectionWorker:
         consumer.incremental_assign(starts)
         log.info("partitions restored", extra={"partitions": {tp.partition: tp.offset
                                                               for tp in starts}})  # fmt: skip
+        for hook in self.on_assigned:
+            hook(wanted)
         self.ready.set()
 
     def _revoke(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
@@ -155,4 +187,7 @@ class ProjectionWorker:
         with self.lock:
             for tp in tps:
                 self.books.pop(tp.partition, None)
+                self.ends.pop(tp.partition, None)
+        for hook in self.on_released:
+            hook([tp.partition for tp in tps])
         log.info("partitions released", extra={"partitions": [tp.partition for tp in tps]})

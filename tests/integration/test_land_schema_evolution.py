@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from confluent_kafka import Producer
 
 from producers.registry_client import RegistryClient
@@ -69,10 +71,24 @@ class Topic:
         return rows
 
 
+@pytest.fixture
+def new_topic(broker: EmbeddedBroker, registry_url: str) -> Iterator[Callable[[int], Topic]]:
+    """Make fresh topics; their registry clients are closed when the test ends."""
+    made: list[Topic] = []
+
+    def make(partitions: int) -> Topic:
+        made.append(Topic(broker, registry_url, partitions))
+        return made[-1]
+
+    yield make
+    for topic in made:
+        topic.registry.close()
+
+
 def test_a_newer_compatible_schema_mid_stream_evolves_the_table_and_lands_every_event(
-    tmp_path: Path, broker: EmbeddedBroker, registry_url: str
+    tmp_path: Path, new_topic: Callable[[int], Topic]
 ) -> None:
-    topic = Topic(broker, registry_url, partitions=2)
+    topic = new_topic(2)
     expected: dict[str, str | None] = {}
     for i in range(4):
         expected[topic.send(topic.v1, i % 2)] = None
@@ -103,9 +119,9 @@ def test_a_newer_compatible_schema_mid_stream_evolves_the_table_and_lands_every_
 
 
 def test_an_incompatible_change_stops_landing_naming_the_field_and_keeps_what_was_landed(
-    tmp_path: Path, broker: EmbeddedBroker, registry_url: str
+    tmp_path: Path, new_topic: Callable[[int], Topic], registry_url: str
 ) -> None:
-    topic = Topic(broker, registry_url, partitions=1)
+    topic = new_topic(1)
     landed = [topic.send(topic.v1, 0) for _ in range(3)]
     topic.flush()
     first = run(tmp_path, topic.env, "jobs", "submit", "land", "--topic", topic.name)

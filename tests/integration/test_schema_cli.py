@@ -135,11 +135,19 @@ def test_admin_levels_modes_deletes_and_the_listing(tmp_path: Path, registry_url
     assert refused.returncode == 1 and "read-only mode (error 42205)" in refused.stderr
     assert run("mode", subject, "readwrite")["mode"] == "READWRITE"
 
-    listing = json.loads(tide(tmp_path, registry_url, "list", "-o", "json").stdout)
-    row = next(r for r in listing if r["subject"] == subject)
+    slashed = "team/admin-clicks-value"  # Protobuf references are named like this: one segment
+    assert tide(tmp_path, registry_url, "register", slashed, str(v1)).returncode == 0
+    listed = tide(tmp_path, registry_url, "list", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["subject"]: r for r in json.loads(listed.stdout)}
+    row = rows[subject]
     assert (row["versions"], row["type"], row["compatibility"]) == ("1,2", "AVRO",
                                                                      "FULL_TRANSITIVE")  # fmt: skip
     assert row["latest_id"] == run("show", subject)["id"]
+    assert (rows[slashed]["versions"], rows[slashed]["latest_id"]) == (
+        "1",
+        run("show", slashed)["id"],
+    )
 
     assert run("delete", subject, "2")["deleted_versions"] == [2]
     assert run("delete", subject, "2", "--permanent")["deleted_versions"] == [2]

@@ -19,6 +19,7 @@ app = typer.Typer(help="CQRS read models of orders (order_summary, customer_orde
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8092, help="Port of the read API."),
+    advertise: str = typer.Option(None, help="URL other members forward to (default: host:port)."),
     topic: str = typer.Option("orders", help="Topic of order events."),
     session_timeout_s: float = typer.Option(
         10.0,
@@ -37,4 +38,4 @@ def serve(
         replication_factor=s.kafka.replication_factor,
         session_timeout_s=session_timeout_s,
     )
-    serve_projections(config, host, port, lambda line: typer.echo(line, err=True))
+    serve_projections(config, host, port, lambda line: typer.echo(line, err=True), advertise)

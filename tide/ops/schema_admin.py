@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from producers.errors import RegistryRequestError
-from producers.registry_client import RegistryClient
+from producers.registry_client import RegistryClient, segment
 from tide.errors import TideError
 
 LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
@@ -39,7 +39,7 @@ def _scoped(root: str, subject: str | None, read: bool = False) -> str:
     """``/config`` or ``/mode``, global or of ``subject`` (read: falling back to the global)."""
     if subject is None:
         return root
-    return f"{root}/{subject}" + ("?defaultToGlobal=true" if read else "")
+    return f"{root}/{segment(subject)}" + ("?defaultToGlobal=true" if read else "")
 
 
 class RegistryAdmin(RegistryClient):
@@ -61,7 +61,7 @@ class RegistryAdmin(RegistryClient):
     def delete(self, subject: str, version: str | None, permanent: bool) -> list[int]:
         """Soft-delete ``subject`` (or one version); ``permanent`` then deletes it for good
         (soft-deleting first when that was not done yet, as the registry requires)."""
-        path = f"/subjects/{subject}" + ("" if version is None else f"/versions/{version}")
+        path = f"/subjects/{segment(subject)}" + ("" if version is None else f"/versions/{version}")
         try:
             deleted = self._call("DELETE", path)
         except RegistryRequestError as e:
@@ -77,7 +77,7 @@ class RegistryAdmin(RegistryClient):
         out = []
         for subject in self.subjects():
             latest = self.version(subject)
-            versions = [int(v) for v in self._call("GET", f"/subjects/{subject}/versions")]
+            versions = [int(v) for v in self._call("GET", f"/subjects/{segment(subject)}/versions")]
             kind, level = str(latest.get("schemaType", "AVRO")), self.level(subject)
             out.append(SubjectSummary(subject, versions, int(latest["id"]), kind, level))
         return out
