@@ -33,6 +33,7 @@ from streams.orders.commands import (
     UnknownOrderError,
     order_id_for,
 )
+from streams.orders.history import HistoryUnavailableError, OrderHistory, parse_time
 from streams.ownership.directory import OwnerDirectory
 from streams.ownership.forward import FORWARDED, forward, misdirected
 from streams.projections.read_models import order_summary
@@ -46,7 +47,7 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status)
 
 
-def create_app(commands: OrderCommands, owners: OwnerDirectory) -> FastAPI:
+def create_app(commands: OrderCommands, owners: OwnerDirectory, history: OrderHistory) -> FastAPI:
     client = httpx.AsyncClient(timeout=30.0)
 
     @asynccontextmanager
@@ -134,22 +135,40 @@ def create_app(commands: OrderCommands, owners: OwnerDirectory) -> FastAPI:
         return body if isinstance(body, Response) else await run(request, action, order_id, body)
 
     @app.get("/orders/{order_id}")
-    async def show(order_id: str, request: Request) -> Response:
+    async def show(order_id: str, request: Request, as_of: str | None = None) -> Response:
+        when = None
+        if as_of is not None:
+            try:
+                when = parse_time(as_of)
+            except ValueError as e:
+                return _error(422, str(e))
         routed = await owned_or_routed(request, order_id, b"")
         if routed is not None:
             return routed
         try:
-            state = await run_in_threadpool(commands.state, order_id)
+            if when is None:
+                state = await run_in_threadpool(commands.state, order_id)
+            else:
+                found = await run_in_threadpool(history.state, order_id, when)
+                if found is None:
+                    raise NotOwnedError(order_id, commands.partition(order_id))
+                state = found
         except NotOwnedError as e:
             return misdirected(e.partition, owners.owner(e.partition), "orders")
+        except HistoryUnavailableError as e:
+            return _error(410, str(e))
         if state.status is Status.NEW:
-            return _error(404, f"no order {order_id}")
-        return JSONResponse(order_summary(state))
+            then = "" if when is None else f" at {when.isoformat()}"
+            return _error(404, f"no order {order_id}{then}")
+        answer = order_summary(state)
+        return JSONResponse(answer if when is None else {**answer, "as_of": when.isoformat()})
 
     @app.get("/metrics")
     def metrics() -> PlainTextResponse:
         owned = commands.owned()
-        lines = ["# TYPE tide_order_partitions_owned gauge",
+        lines = ["# TYPE tide_order_history_from_lake_total counter",
+                 f"tide_order_history_from_lake_total {history.from_lake}",
+                 "# TYPE tide_order_partitions_owned gauge",
                  f"tide_order_partitions_owned {len(owned)}",
                  "# TYPE tide_order_commands_total counter"]  # fmt: skip
         lines += [f'tide_order_commands_total{{outcome="{k}"}} {v}'

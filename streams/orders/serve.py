@@ -9,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from producers.config import ProducerConfig
+from producers.deserializer import AvroDeserializer
 from producers.publisher import PublisherConfig, build_publisher
 from producers.registry_client import RegistryClient
 from schemas.loader import load
 from streams.orders.commands import OrderCommands
+from streams.orders.history import LakeOpener, OrderHistory
 from streams.orders.http_api import create_app
 from streams.projections.serve import owners_of, run_member
 from streams.projections.worker import ProjectionSettings, ProjectionWorker
@@ -27,6 +29,7 @@ def serve(
     port: int,
     announce: Callable[[str], None],
     advertise: str | None = None,
+    lake: LakeOpener | None = None,
 ) -> None:
     contract = load("orders")
     registry = RegistryClient(settings.registry_url)
@@ -50,7 +53,9 @@ def serve(
 
     threading.Thread(target=replay, name="outbox", daemon=True).start()
     try:
-        run_member(worker, owners, create_app(commands, owners), host, port, announce)
+        history = OrderHistory(worker, AvroDeserializer(registry), lake)
+        app = create_app(commands, owners, history)
+        run_member(worker, owners, app, host, port, announce)
     finally:
         publisher.close()
         registry.close()

@@ -27,12 +27,14 @@ class PartitionBook:
         self.folds: dict[str, Fold] = {}
         self.customers: dict[str, CustomerOrders] = {}
         self.next_offset: int | None = None
+        self.offsets: dict[str, list[int]] = {}  # order → offsets of its events (temporal queries)
         self.applied = 0  # events that moved an order (not duplicates or early ones)
 
     def add(self, event: dict[str, Any], offset: int) -> bool:
         """Fold one event read at ``offset``; True when it moved its order."""
         self.next_offset = offset + 1
         order_id = event["order_id"]
+        self.offsets.setdefault(order_id, []).append(offset)
         fold = self.folds.get(order_id)
         if fold is None:
             fold = self.folds[order_id] = Fold(OrderState(order_id))
@@ -58,6 +60,7 @@ class PartitionBook:
                     "waiting": {str(v): _jsonable(e) for v, e in f.waiting.items()},
                     "duplicates": f.duplicates,
                     "seen": sorted(f.seen),
+                    "offsets": self.offsets.get(f.state.order_id, []),
                 }
                 for f in self.folds.values()
             ],
@@ -79,6 +82,7 @@ class PartitionBook:
             state = OrderState(**{**s, "status": Status(s["status"]), "items": tuple(s["items"])})
             waiting = {int(v): e for v, e in o["waiting"].items()}
             book.folds[state.order_id] = Fold(state, waiting, o["duplicates"], set(o["seen"]))
+            book.offsets[state.order_id] = list(o.get("offsets", []))
         for c in body["customers"]:
             book.customers[c["customer_id"]] = CustomerOrders(
                 **{**c, "open_orders": set(c["open_orders"])}

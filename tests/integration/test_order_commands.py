@@ -12,16 +12,19 @@ import subprocess
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from producers.deserializer import AvroDeserializer
 from producers.topics import partitions_of
 from streams.orders.aggregate import Fold, OrderState
 from streams.projections.read_models import order_summary
+from tests.integration.kafka_fixtures import KafkaCluster
 from tests.integration.streams_fixtures import StreamRig
 from tide.stack.ports import free_port
 
@@ -37,7 +40,7 @@ class Member:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "TIDE_KAFKA__BOOTSTRAP_SERVERS": rig.bootstrap_servers,
-               "TIDE_REGISTRY__URL": rig.registry_url, "TIDE_DATA_DIR": str(rig.root / name),
+               "TIDE_REGISTRY__URL": rig.registry_url, "TIDE_DATA_DIR": str(rig.root),
                "TIDE_LOG_LEVEL": "INFO"}  # fmt: skip
         tide = Path(sys.executable).with_name("tide")
         with (rig.root / f"orders-{name}.log").open("wb") as log:
@@ -62,6 +65,9 @@ class Member:
     def place(self, key: str | None = None, **extra: Any) -> httpx.Response:
         body = {"customer_id": "c1", "region": "eu", "items": ITEMS, **extra}
         return self.post("/orders", body, key)
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", params=params, timeout=60)
 
     def owned(self) -> int:
         metrics = httpx.get(f"{self.url}/metrics", timeout=5).text
@@ -194,3 +200,49 @@ def test_a_member_killed_mid_commands_loses_no_accepted_command(rig: StreamRig) 
     log = the_log(rig, topic)
     assert_versions_are_gapless(log)
     assert {o: [str(e["event_id"]) for e in events] for o, events in log.items()} == accepted
+
+
+def test_an_order_as_of_a_time_is_rebuilt_from_the_topic_then_from_the_lake(
+    kafka1: KafkaCluster, registry_url: str, tmp_path: Path
+) -> None:
+    rig = StreamRig(kafka1.bootstrap_servers, registry_url, tmp_path)
+    topic = rig.source("orders", 1)
+    member = Member(rig, topic, "a")
+    try:
+        oid = member.place().json()["order_id"]
+        assert member.post(f"/orders/{oid}/pay", {}).status_code == 200
+        assert member.post(f"/orders/{oid}/ship", {}).status_code == 200
+        placed, paid, shipped = (e["event_time"] for e in the_log(rig, topic)[oid])
+        assert placed < paid, "the test needs the pay event a millisecond after the place one"
+        between = (paid - timedelta(milliseconds=1)).isoformat()
+
+        def as_of(moment: str) -> httpx.Response:
+            return member.get(f"/orders/{oid}", as_of=moment)
+
+        then = as_of(between)
+        assert then.status_code == 200, then.text
+        assert (then.json()["status"], then.json()["version"], then.json()["paid_at"]) == (
+            "PLACED", 1, None)  # fmt: skip
+        assert as_of(shipped.isoformat()).json()["status"] == "SHIPPED"
+        before = as_of((placed - timedelta(seconds=1)).isoformat())
+        assert before.status_code == 404 and "at " in before.json()["error"]
+        assert as_of("yesterday").status_code == 422
+
+        env = {**os.environ, "TIDE_DATA_DIR": str(rig.root),
+               "TIDE_KAFKA__BOOTSTRAP_SERVERS": rig.bootstrap_servers,
+               "TIDE_REGISTRY__URL": registry_url}  # fmt: skip
+        landed = subprocess.run([sys.executable, "-m", "tide", "jobs", "submit", "land",
+                                 "--topic", topic], env=env, capture_output=True, text=True,
+                                timeout=180, check=False)  # fmt: skip
+        assert landed.returncode == 0, landed.stderr
+        admin = AdminClient({"bootstrap.servers": rig.bootstrap_servers})
+        (gone,) = admin.delete_records([TopicPartition(topic, 0, 3)]).values()
+        assert gone.result(30).low_watermark == 3  # retention's work: none of them left
+
+        from_lake = as_of(between)
+        assert from_lake.status_code == 200, from_lake.text
+        assert from_lake.json() == then.json()
+        assert "tide_order_history_from_lake_total 1" in member.get("/metrics").text
+    finally:
+        member.kill()
+        rig.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 
 import typer
 
@@ -40,6 +41,7 @@ def serve(
     cancel`, `GET /orders/{id}`, `/metrics`."""
     from streams.orders.serve import serve as serve_orders
     from streams.projections.worker import ProjectionSettings
+    from tide.ops.lake import query_engine
 
     s = settings()
     logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))
@@ -49,7 +51,8 @@ def serve(
         role="orders",
     )  # fmt: skip
     outbox = s.data_dir / f"orders-outbox-{port}.sqlite"
-    serve_orders(config, outbox, host, port, lambda line: typer.echo(line, err=True), advertise)
+    serve_orders(config, outbox, host, port, lambda line: typer.echo(line, err=True), advertise,
+                 lambda: query_engine(s))  # fmt: skip
 
 
 def _item(text: str) -> dict[str, object]:
@@ -126,6 +129,13 @@ def cancel(
 
 
 @app.command("show")
-def show(order_id: str, url: str = URL, output: OutputFormat = OUTPUT) -> None:
-    """The order as the command side knows it (every accepted event included)."""
-    emit_object(call(url, "GET", f"/orders/{order_id}"), output)
+def show(
+    order_id: str,
+    as_of: str = typer.Option(None, "--as-of", help="ISO 8601 time: the order as it was then."),
+    url: str = URL,
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """The order as the command side knows it (every accepted event included), or as it was at
+    a time (rebuilt from its events, from the topic or else the lake)."""
+    path = f"/orders/{order_id}" + ("" if as_of is None else f"?as_of={quote(as_of)}")
+    emit_object(call(url, "GET", path), output)
