@@ -70,6 +70,11 @@ class OwnerDirectory:
         with self._lock:
             return self._owners.get(partition)
 
+    def members(self) -> list[str]:
+        """The distinct members that claim a partition now (this one included)."""
+        with self._lock:
+            return sorted(set(self._owners.values()))
+
     def _tail(self) -> None:
         consumer = Consumer({"bootstrap.servers": self._bootstrap,
                              "group.id": f"tide-owners-{uuid.uuid4().hex}",  # never joined

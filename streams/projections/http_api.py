@@ -13,6 +13,7 @@ that is all of them (``complete``).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,15 +21,19 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from producers.deserializer import AvroDeserializer
 from streams.orders.routing import partition_for
 from streams.ownership.directory import OwnerDirectory
 from streams.ownership.forward import FORWARDED, forward, misdirected
 from streams.projections.read_models import merge_customer_views, order_summary
+from streams.projections.rebuild import MODELS, RebuildError, rebuild
 from streams.projections.worker import ProjectionWorker
 
 MAX_WAIT_S = 30.0
+REBUILD_WITHIN_S = 300.0
 HOP_WAIT_S = 1.0  # how long a forwarded request waits for a partition this member lacks
 
 
@@ -36,8 +41,10 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status)
 
 
-def create_app(worker: ProjectionWorker, owners: OwnerDirectory) -> FastAPI:
-    client = httpx.AsyncClient(timeout=MAX_WAIT_S + 5)
+def create_app(
+    worker: ProjectionWorker, owners: OwnerDirectory, decoder: AvroDeserializer
+) -> FastAPI:
+    client = httpx.AsyncClient(timeout=REBUILD_WITHIN_S + 30)  # a forwarded rebuild waits too
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -95,6 +102,34 @@ def create_app(worker: ProjectionWorker, owners: OwnerDirectory) -> FastAPI:
         if not parts:
             return _error(404, f"no orders of customer {customer_id}")
         return JSONResponse({**merge_customer_views(parts), "complete": owned == worker.partitions})
+
+    @app.post("/rebuild")
+    async def rebuild_models(request: Request, model: str = "order_summary") -> JSONResponse:
+        """Rebuild the read models of every partition this member owns (and, unless forwarded,
+        ask every other member to do the same); answers what each rebuild found."""
+        if model not in MODELS:
+            return _error(422, f"no read model {model!r}: use {' or '.join(MODELS)}")
+        owned = await run_in_threadpool(lambda: sorted(worker.books))
+        done = []
+        for p in owned:
+            try:
+                found = await run_in_threadpool(rebuild, worker, p, decoder, REBUILD_WITHIN_S)
+            except RebuildError as e:
+                return _error(503, str(e))
+            done.append(found.answer())
+        await run_in_threadpool(worker.checkpoint, [d["partition"] for d in done if d["swapped"]])
+        members = [owners.me]
+        if not request.headers.get(FORWARDED):
+            for other in (m for m in owners.members() if m != owners.me):
+                answer = await forward(request, other, client)
+                if answer is None or answer.status_code != 200:
+                    why = "unreachable" if answer is None else bytes(answer.body).decode()
+                    return _error(502, f"the rebuild on {other} failed: {why}")
+                done += json.loads(bytes(answer.body))["partitions"]
+                members.append(other)
+        done.sort(key=lambda d: d["partition"])
+        return JSONResponse({"model": model, "members": members, "partitions": done,
+                             "different": sum(d["different"] for d in done)})  # fmt: skip
 
     @app.get("/metrics")
     def metrics() -> PlainTextResponse:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
+from producers.deserializer import AvroDeserializer
+from producers.registry_client import RegistryClient
 from streams.ownership.directory import OwnerDirectory
 from streams.projections.http_api import create_app
 from streams.projections.worker import ProjectionSettings, ProjectionWorker
@@ -71,4 +73,6 @@ def serve(
 ) -> None:
     worker = ProjectionWorker(settings, threading.Event())
     owners = owners_of(settings, advertise or f"http://{host}:{port}")
-    run_member(worker, owners, create_app(worker, owners), host, port, announce)
+    with RegistryClient(settings.registry_url) as registry:
+        app = create_app(worker, owners, AvroDeserializer(registry))
+        run_member(worker, owners, app, host, port, announce)

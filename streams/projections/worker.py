@@ -144,6 +144,10 @@ class ProjectionWorker:
             if book is not None:
                 book.add(event, offset)
 
+    def checkpoint(self, partitions: list[int]) -> None:
+        """Checkpoint the books of ``partitions`` now (e.g. right after a rebuild swapped them)."""
+        self._checkpoint(partitions)
+
     def _checkpoint(self, partitions: list[int]) -> None:
         with self.lock:
             dumps = {p: self.books[p].dump() for p in partitions if p in self.books}

@@ -4,10 +4,12 @@ redeliveries included — and read-your-writes waits for a version, or answers 5
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -132,3 +134,58 @@ def check_crashed_run(
     assert waited.status_code == 504 and f"not {too_far}" in waited.json()["error"]
     assert projections.get("/orders/o-none").status_code == 404
     assert projections.starts == 4
+
+
+def test_rebuild_by_replay_equals_the_live_models_and_swaps_them_in_while_answering(
+    rig: StreamRig,
+) -> None:
+    topic = rig.source("orders", 4)
+    events = [(k, e) for k, life in lives(600, seed=4).items() for e in life]
+    serializer = AvroSerializer(rig.registry, f"{topic}-value", load("orders").schema_str)
+    producer = Producer(ProducerConfig(rig.bootstrap_servers).librdkafka())
+    for key, event in events + events[:50]:  # 50 redeliveries: folded to nothing, live or replay
+        producer.produce(topic, serializer.encode(event), key.encode())
+    assert producer.flush(30) == 0
+    expected: dict[str, Fold] = {}
+    for key, event in events:
+        expected.setdefault(key, Fold(OrderState(key))).add(event)
+
+    first, second = Projections(rig, topic), Projections(rig, topic)
+    try:
+        first.start()
+        second.start()
+        for key, fold in expected.items():  # both members caught up (a request is forwarded)
+            answer = first.get(f"/orders/{key}", min_version=fold.state.version, wait_s=30)
+            assert answer.status_code == 200, answer.text
+
+        answers: list[int] = []
+        stop = threading.Event()
+
+        def keep_asking() -> None:  # queries during the rebuild: no downtime
+            keys = list(expected)
+            while not stop.is_set():
+                answers.append(second.get(f"/orders/{keys[len(answers) % len(keys)]}").status_code)
+
+        asking = threading.Thread(target=keep_asking)
+        asking.start()
+        try:
+            env = {**os.environ, "TIDE_PROJECTIONS_URL": first.url}
+            done = subprocess.run([sys.executable, "-m", "tide", "projections", "rebuild",
+                                   "order_summary", "-o", "json"], env=env, capture_output=True,
+                                  text=True, timeout=300, check=False)  # fmt: skip
+        finally:
+            stop.set()
+            asking.join(60)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert sorted(p["partition"] for p in report["partitions"]) == [0, 1, 2, 3]
+        assert all(p["swapped"] for p in report["partitions"])
+        assert sum(p["events"] for p in report["partitions"]) == len(events) + 50
+        assert report["different"] == 0 and len(report["members"]) == 2
+        assert sum(p["orders"] for p in report["partitions"]) == len(expected)
+        assert answers and set(answers) == {200}, sorted(set(answers))
+        for key, fold in expected.items():  # the rebuilt models answer now
+            assert second.get(f"/orders/{key}").json() == order_summary(fold.state)
+    finally:
+        first.kill()
+        second.kill()

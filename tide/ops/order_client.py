@@ -1,4 +1,5 @@
-"""A client of the order command API, as `tide orders place|pay|ship|cancel|show` use it."""
+"""A client of the order APIs (commands and read models), as `tide orders place|pay|ship|cancel|
+show` and `tide projections rebuild` use it."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def call(
             answer = httpx.request(method, base + path, json=body, headers=headers,
                                    timeout=timeout_s)  # fmt: skip
         except httpx.HTTPError as e:
-            raise OrderCommandError(f"order API not reachable at {base}: {e}") from e
+            raise OrderCommandError(f"nothing answers at {base}: {e}") from e
         owner = answer.headers.get("Location")
         if answer.status_code == 421 and owner and owner.rstrip("/") != base:
             base = owner.rstrip("/")
