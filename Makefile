@@ -44,6 +44,7 @@ bench: install ## throughput figures, each with a baseline from the same run
 	$(PY) -m bench.land --broker both
 	$(PY) -m bench.registry --kafka
 	$(PY) -m bench.windows --broker both
+	$(PY) -m bench.projections --broker both
 
 clean:
 	rm -rf $(VENV) .tide
