@@ -28,8 +28,11 @@ from producers.deserializer import AvroDeserializer
 from producers.errors import WireFormatError
 from producers.partition_bounds import bounds
 from producers.registry_client import RegistryClient
+from producers.serializer import AvroSerializer
 from producers.topics import TopicSpec, ensure_topics, partitions_of
+from schemas.loader import load
 from streams.projections.book import PartitionBook
+from streams.projections.changelog import SummaryChangelog
 from streams.runner.clients import member_consumer
 from streams.state.checkpoints import CheckpointStore, committed_hints, partition_key
 
@@ -45,10 +48,18 @@ class ProjectionSettings:
     session_timeout_s: float = 10.0
     replication_factor: int = 1
     role: str = "projections"  # "orders": the command side's own group, books and snapshots
+    emit_summaries: bool = True  # the read models' changelog (projections only)
 
     @property
     def group_id(self) -> str:
         return f"tide-{self.role}-{self.source}"
+
+    @property
+    def summaries_topic(self) -> str | None:
+        """Where ``order_summary`` changes go (None: nowhere, the command side)."""
+        if self.role != "projections" or not self.emit_summaries:
+            return None
+        return "order_summary" if self.source == "orders" else f"{self.source}_summary"
 
     @property
     def checkpoint_topic(self) -> str:
@@ -64,6 +75,7 @@ class ProjectionWorker:
         self.partitions = 0
         self.skipped = 0  # records that are not order events (named in the log)
         self.ready = threading.Event()  # set once the group assigned this member its share
+        self.changelog: SummaryChangelog | None = None
         self.ends: dict[int, int] = {}  # owned partition → its end offset when it was assigned
         self.on_assigned: list[Callable[[list[int]], None]] = []  # called with the new ones
         self.on_released: list[Callable[[list[int]], None]] = []  # called with the ones let go
@@ -95,11 +107,18 @@ class ProjectionWorker:
             s.bootstrap_servers,
             [TopicSpec(s.checkpoint_topic, self.partitions, s.replication_factor, compacted=True)],
         )
-        decoder = AvroDeserializer(RegistryClient(s.registry_url))
+        registry = RegistryClient(s.registry_url)
+        decoder = AvroDeserializer(registry)
         producer = Producer(
             {"bootstrap.servers": s.bootstrap_servers, "acks": "all",
              "enable.idempotence": True, "log_level": 3}
         )  # fmt: skip
+        if s.summaries_topic is not None:
+            ensure_topics(s.bootstrap_servers, [TopicSpec(s.summaries_topic, self.partitions,
+                                                          s.replication_factor)])  # fmt: skip
+            serializer = AvroSerializer(registry, f"{s.summaries_topic}-value",
+                                        load("order_summary").schema_str)  # fmt: skip
+            self.changelog = SummaryChangelog(producer, serializer, s.summaries_topic)
         self._store = CheckpointStore(s.bootstrap_servers, s.checkpoint_topic, producer)
         self._producer = producer
         self._consumer = consumer = member_consumer(
@@ -141,8 +160,11 @@ class ProjectionWorker:
             return
         with self.lock:
             book = self.books.get(p)
-            if book is not None:
-                book.add(event, offset)
+            if book is None or not book.add(event, offset):
+                return
+            state = book.folds[event["order_id"]].state
+        if self.changelog is not None:
+            self.changelog.emit(state)
 
     def checkpoint(self, partitions: list[int]) -> None:
         """Checkpoint the books of ``partitions`` now (e.g. right after a rebuild swapped them)."""

@@ -20,6 +20,7 @@ from confluent_kafka import Producer
 from producers.config import ProducerConfig
 from producers.generators.clock import EventClock
 from producers.generators.orders import orders
+from producers.partition_bounds import bounds
 from producers.serializer import AvroSerializer
 from schemas.loader import load
 from streams.orders.aggregate import Fold, OrderState
@@ -186,6 +187,38 @@ def test_rebuild_by_replay_equals_the_live_models_and_swaps_them_in_while_answer
         assert answers and set(answers) == {200}, sorted(set(answers))
         for key, fold in expected.items():  # the rebuilt models answer now
             assert second.get(f"/orders/{key}").json() == order_summary(fold.state)
+        check_the_changelog_lands(rig, topic, expected, changes=len(events))
     finally:
         first.kill()
         second.kill()
+
+
+def check_the_changelog_lands(
+    rig: StreamRig, topic: str, expected: dict[str, Fold], changes: int
+) -> None:
+    """The summaries' changelog, landed in the lake, holds each order's current summary as its
+    newest version."""
+    summaries = f"{topic}_summary"
+
+    def produced() -> int:
+        found = bounds(rig.bootstrap_servers, [(summaries, p) for p in range(4)])
+        return sum(high for _, high in found.values())
+
+    rig.wait_for("the summaries' changelog", lambda: produced() >= changes, 60)
+    env = {**os.environ, "TIDE_DATA_DIR": str(rig.root), "TIDE_REGISTRY__URL": rig.registry_url,
+           "TIDE_KAFKA__BOOTSTRAP_SERVERS": rig.bootstrap_servers}  # fmt: skip
+
+    def tide(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "tide", *args], env=env, capture_output=True,
+                              text=True, timeout=180, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    tide("jobs", "submit", "land", "--topic", summaries)
+    rows = json.loads(tide("sql", f"SELECT order_id, version, status, total_cents, item_count "  # noqa: S608
+                                  f"FROM {summaries} QUALIFY row_number() OVER (PARTITION BY "
+                                  "order_id ORDER BY version DESC) = 1", "-o", "json"))  # fmt: skip
+    assert {r["order_id"]: (r["version"], r["status"], r["total_cents"], r["item_count"])
+            for r in rows} == {k: (f.state.version, f.state.status.value, f.state.total_cents,
+                                   order_summary(f.state)["item_count"])
+                               for k, f in expected.items()}  # fmt: skip

@@ -73,10 +73,10 @@ def test_orders_payload_union_becomes_a_struct_of_branches() -> None:
     schema = avro_to_arrow(load("orders").schema)
     assert schema.names == [
         "event_id", "event_time", "order_id", "customer_id",
-        "region", "producer", "trace_id", "payload",
+        "region", "producer", "trace_id", "version", "command_id", "payload",
     ]  # fmt: skip
     assert schema.field("event_time").type == TS
-    assert not any(field.nullable for field in schema)
+    assert [f.name for f in schema if f.nullable] == ["command_id"]
     assert schema.field("payload").type == payload
 
 
