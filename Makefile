@@ -26,6 +26,7 @@ test: install kafka ## unit + integration tests (starts its own brokers and regi
 chaos: install kafka ## the crash tests at full size (more kills, longer), on both brokers
 	TIDE_CHAOS=1 $(PY) -m pytest tests/integration/test_window_chaos.py \
 		tests/integration/test_registry_failover.py tests/integration/test_publisher_outages.py \
+		tests/integration/test_projections.py tests/integration/test_order_commands.py \
 		-v --timeout 1800
 
 unit: install

@@ -5,6 +5,7 @@ Each skips with the reason when Kafka cannot run here (no Java 17, or `make kafk
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,12 +47,21 @@ def kafka3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
 
 
 BROKERS = ["tansu", "kafka"]
+# The long crash tests run on Apache Kafka in `make test` (their short siblings cover both
+# brokers' paths there) and on both under `make chaos` (TIDE_CHAOS=1).
+LONG_BROKERS = BROKERS if os.environ.get("TIDE_CHAOS") == "1" else ["kafka"]
 
 
 @pytest.fixture(scope="session", params=BROKERS)
 def data_broker(request: pytest.FixtureRequest) -> Any:
     """The session's embedded broker, then the session's one-node Kafka: a test on the data
     path runs on both (topics are the test's own)."""
+    return request.getfixturevalue("broker" if request.param == "tansu" else "kafka1")
+
+
+@pytest.fixture(scope="session", params=LONG_BROKERS)
+def long_data_broker(request: pytest.FixtureRequest) -> Any:
+    """Apache Kafka; the embedded broker too under `make chaos`."""
     return request.getfixturevalue("broker" if request.param == "tansu" else "kafka1")
 
 

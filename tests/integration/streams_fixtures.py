@@ -210,3 +210,11 @@ def rig(data_broker: Any, registry_url: str, tmp_path: Path) -> Iterator[StreamR
     instance = StreamRig(data_broker.bootstrap_servers, registry_url, tmp_path)
     yield instance
     instance.close()
+
+
+@pytest.fixture
+def long_rig(long_data_broker: Any, registry_url: str, tmp_path: Path) -> Iterator[StreamRig]:
+    """On Apache Kafka (and on the embedded broker too under `make chaos`)."""
+    instance = StreamRig(long_data_broker.bootstrap_servers, registry_url, tmp_path)
+    yield instance
+    instance.close()

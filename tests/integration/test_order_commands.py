@@ -175,7 +175,8 @@ def test_commands_are_routed_checked_and_appended_once(rig: StreamRig) -> None:
         b.kill()
 
 
-def test_a_member_killed_mid_commands_loses_no_accepted_command(rig: StreamRig) -> None:
+def test_a_member_killed_mid_commands_loses_no_accepted_command(long_rig: StreamRig) -> None:
+    rig = long_rig
     topic = rig.source("orders", 4)
     a, b = Member(rig, topic, "a"), Member(rig, topic, "b")
     accepted: dict[str, list[str]] = {}  # order → event ids of the commands answered 2xx

@@ -77,7 +77,8 @@ def lives(count: int, seed: int) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def test_read_models_survive_kill_9_and_equal_a_fresh_fold(rig: StreamRig) -> None:
+def test_read_models_survive_kill_9_and_equal_a_fresh_fold(long_rig: StreamRig) -> None:
+    rig = long_rig
     rng = random.Random(2026)
     topic = rig.source("orders", 4)
     events = [(k, e) for k, life in lives(1500, seed=9).items() for e in life]
@@ -138,8 +139,9 @@ def check_crashed_run(
 
 
 def test_rebuild_by_replay_equals_the_live_models_and_swaps_them_in_while_answering(
-    rig: StreamRig,
+    long_rig: StreamRig,
 ) -> None:
+    rig = long_rig
     topic = rig.source("orders", 4)
     events = [(k, e) for k, life in lives(600, seed=4).items() for e in life]
     serializer = AvroSerializer(rig.registry, f"{topic}-value", load("orders").schema_str)
