@@ -6,8 +6,8 @@ answered with N — and answers 504 when it has not. An order whose partition th
 own is forwarded to the member that claimed it (one hop, ``streams.ownership``); with no
 reachable owner (after waiting, as a restarted worker waits for the group to hand its
 partitions back) it gets 421 naming the partition and its last claimed owner. A customer's orders
-spread over partitions: the answer merges the partitions this worker owns and says whether
-that is all of them (``complete``).
+spread over partitions: the answer merges this member's partitions with every other member's
+and says how many partitions it covers and whether that is all of them (``complete``).
 """
 
 from __future__ import annotations
@@ -94,14 +94,26 @@ def create_app(
             await asyncio.sleep(0.01)
 
     @app.get("/customers/{customer_id}/orders")
-    def customer(customer_id: str) -> JSONResponse:
+    async def customer(customer_id: str, request: Request) -> JSONResponse:
+        """A customer's orders spread over partitions: this member's share merged with every
+        other member's (unless this request was forwarded: then this member's share only)."""
         with worker.lock:
-            owned = len(worker.books)
+            answered = len(worker.books)
             parts = [b.customers[customer_id].view() for b in worker.books.values()
                      if customer_id in b.customers]  # fmt: skip
+        if not request.headers.get(FORWARDED):
+            for other in (m for m in owners.members() if m != owners.me):
+                answer = await forward(request, other, client)
+                if answer is None or answer.status_code not in (200, 404):
+                    continue  # a member gone: its partitions are not in the answer
+                body = json.loads(bytes(answer.body))
+                answered += int(body.get("partitions", 0))
+                if answer.status_code == 200:
+                    parts.append(body)
+        complete = {"partitions": answered, "complete": answered == worker.partitions}
         if not parts:
-            return _error(404, f"no orders of customer {customer_id}")
-        return JSONResponse({**merge_customer_views(parts), "complete": owned == worker.partitions})
+            return _error(404, f"no orders of customer {customer_id}", **complete)
+        return JSONResponse({**merge_customer_views(parts), **complete})
 
     @app.post("/rebuild")
     async def rebuild_models(request: Request, model: str = "order_summary") -> JSONResponse:
