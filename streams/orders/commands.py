@@ -109,7 +109,10 @@ class OrderCommands:
             fold = book.folds.get(order_id)
             state = OrderState(order_id) if fold is None else fold.state
             seen = set() if fold is None else set(fold.seen)
-        waiting = [e for e in self._pending.get(order_id, ()) if e["event_id"] not in seen]
+        # read back, or superseded: the log has that version from another writer (an owner
+        # that took the partition while this member's event waited in its outbox)
+        waiting = [e for e in self._pending.get(order_id, ())
+                   if e["event_id"] not in seen and e["version"] > state.version]  # fmt: skip
         if waiting:
             self._pending[order_id] = waiting
         else:
@@ -123,12 +126,6 @@ class OrderCommands:
         """Between commands: probe a broker that was down and replay a step of the outbox."""
         with self._lock:
             self._publisher.recover()
-
-    def forget(self, partitions: list[int]) -> None:
-        """Drop what is pending for orders of ``partitions`` (they moved to another member)."""
-        with self._lock:
-            for order_id in [o for o in self._pending if self.partition(o) in partitions]:
-                del self._pending[order_id]
 
     def handle(
         self,
@@ -160,7 +157,13 @@ class OrderCommands:
                 return Accepted(order_id, first, state.status.value, p, "replayed")
             payload = _payload(event_kind, state, body)
             event = _event(state, order_id, event_kind, payload, version, command_id, body)
-            delivery = self._publish(order_id, event)
+            try:
+                delivery = self._publish(order_id, event)
+            except NotConfirmedError:
+                # The Publisher still holds it: delivered later, or kept in the outbox if its
+                # delivery fails. Later commands must see it (a retry with its key replays).
+                self._pending.setdefault(order_id, []).append(event)
+                raise
             self._pending.setdefault(order_id, []).append(event)
             self.counts["accepted"] += 1
             self.counts["queued"] += delivery == "queued"
@@ -183,8 +186,9 @@ class OrderCommands:
         if not acks:
             raise NotConfirmedError(
                 f"the event of order {order_id} was not confirmed within {ANSWER_WITHIN_S:g} s "
-                "(the broker went away with it in flight); send the command again with the "
-                "same Idempotency-Key"
+                "(the broker went away with it in flight; it is delivered once the broker is "
+                "back, or kept in the outbox); send the command again with the same "
+                "Idempotency-Key to learn its outcome"
             )
         return acks[0].how.value
 

@@ -44,7 +44,6 @@ def serve(
         log.warning("outbox not empty at start", extra={"events": left})
     worker = ProjectionWorker(settings, threading.Event())
     commands = OrderCommands(worker, publisher, settings.source)
-    worker.on_released.append(commands.forget)
     owners = owners_of(settings, advertise or f"http://{host}:{port}")
 
     def replay() -> None:

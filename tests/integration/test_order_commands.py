@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import AdminClient
 
@@ -24,8 +27,9 @@ from producers.deserializer import AvroDeserializer
 from producers.topics import partitions_of
 from streams.orders.aggregate import Fold, OrderState
 from streams.projections.read_models import order_summary
-from tests.integration.kafka_fixtures import KafkaCluster
+from tests.integration.kafka_fixtures import FAST_FAILOVER, KafkaCluster
 from tests.integration.streams_fixtures import StreamRig
+from tide.stack.kafka_dist import kafka_unavailable_reason
 from tide.stack.ports import free_port
 
 ITEMS = [{"sku": "SKU-1", "quantity": 2, "unit_price_cents": 1250},
@@ -247,3 +251,51 @@ def test_an_order_as_of_a_time_is_rebuilt_from_the_topic_then_from_the_lake(
     finally:
         member.kill()
         rig.close()
+
+
+def test_commands_accepted_while_the_broker_is_down_reach_the_log_once_it_is_back(
+    registry_url: str, tmp_path: Path
+) -> None:
+    reason = kafka_unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    kafka = KafkaCluster(tmp_path / "kafka", nodes=1, extra_config=FAST_FAILOVER)
+    kafka.start()
+    rig = StreamRig(kafka.bootstrap_servers, registry_url, tmp_path)
+    topic = rig.source("orders", 2)
+    member = Member(rig, topic, "a")
+    accepted: set[tuple[str, int]] = set()  # (order, version) of every command answered 2xx
+    try:
+        up = [member.place(key=f"up-{i}").json() for i in range(2)]
+        accepted |= {(o["order_id"], 1) for o in up}
+        kafka.stop()
+
+        def until_accepted(send: Callable[[], httpx.Response]) -> dict[str, Any]:
+            deadline = time.monotonic() + 90
+            while True:  # 503: not confirmed yet; the same key again learns the outcome
+                answer = send()
+                if answer.status_code in (200, 201) or time.monotonic() > deadline:
+                    assert answer.status_code in (200, 201), answer.text
+                    found: dict[str, Any] = answer.json()
+                    return found
+
+        down = [until_accepted(lambda i=i: member.place(key=f"down-{i}")) for i in range(3)]
+        assert any(d["delivery"] == "queued" for d in down), down
+        accepted |= {(d["order_id"], 1) for d in down}
+        oid = up[0]["order_id"]
+        paid = until_accepted(lambda: member.post(f"/orders/{oid}/pay", {}, key="pay-down"))
+        assert paid["version"] == 2
+        accepted.add((oid, 2))
+        kafka.start()  # on its folder: what it held before is there again
+
+        def logged() -> set[tuple[str, int]]:
+            return {(o, e["version"]) for o, es in the_log(rig, topic).items() for e in es}
+
+        rig.wait_for("the outbox replayed", lambda: logged() >= accepted, 120)
+        log = the_log(rig, topic)
+        assert_versions_are_gapless(log)
+        assert logged() == accepted
+    finally:
+        member.kill()
+        rig.close()
+        kafka.stop()
