@@ -166,6 +166,17 @@ class ProducerSettings(BaseModel):
     )
 
 
+class OrderSettings(BaseModel):
+    """Where the order command API and the read models listen (`tide up` runs both)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    port: int = Field(8093, ge=0, le=65535, description="Port of `tide orders serve`.")
+    projections_port: int = Field(
+        8092, ge=0, le=65535, description="Port of `tide projections serve`."
+    )
+
+
 class TideSettings(BaseSettings):
     """Everything a Tide process needs to find its peers and its data."""
 
@@ -180,6 +191,7 @@ class TideSettings(BaseSettings):
     streams: StreamSettings = StreamSettings()
     producer: ProducerSettings = ProducerSettings()
     sql: SqlSettings = SqlSettings()
+    orders: OrderSettings = OrderSettings()
 
     @property
     def registry_database(self) -> Path:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from producers.topics import partitions_of
@@ -72,6 +73,8 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "TIDE_DATA_DIR": str(tmp_path / "data"),
             "TIDE_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
             "TIDE_REGISTRY__PORT": str(registry),
+            "TIDE_ORDERS__PORT": str(free_port()),
+            "TIDE_ORDERS__PROJECTIONS_PORT": str(free_port()),
             "TIDE_REGISTRY__URL": f"http://127.0.0.1:{registry}"}  # fmt: skip
 
 
@@ -107,8 +110,14 @@ def test_a_killed_child_is_reported_and_restarted_and_status_and_down_work(
     up: Up, env: dict[str, str]
 ) -> None:
     before = parts(env)
-    assert {p: before[p]["health"] for p in ("broker", "registry")} == {
-        "broker": "healthy", "registry": "healthy"}  # fmt: skip
+    assert {p: before[p]["health"] for p in ("broker", "registry", "orders", "projections")} == {
+        "broker": "healthy", "registry": "healthy", "orders": "healthy",
+        "projections": "healthy"}  # fmt: skip
+    port = env["TIDE_ORDERS__PORT"]
+    placed = httpx.post(f"http://127.0.0.1:{port}/orders", json={
+        "customer_id": "c1", "region": "eu",
+        "items": [{"sku": "S", "quantity": 1, "unit_price_cents": 5}]}, timeout=60)  # fmt: skip
+    assert placed.status_code == 201, placed.text  # the stack's order API takes commands
     again = tide(env, "up", "--no-worker")  # one `tide up` per data dir
     assert again.returncode == 1 and "already runs" in again.stderr
     os.kill(int(str(before["broker"]["pid"])), signal.SIGKILL)

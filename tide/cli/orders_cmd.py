@@ -29,7 +29,7 @@ ITEMS = typer.Option(..., "--item", help="SKU:QUANTITY:UNIT_PRICE_CENTS (repeat 
 @app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    port: int = typer.Option(8093, help="Port of the command API."),
+    port: int = typer.Option(None, help="Port of the command API (default TIDE_ORDERS__PORT)."),
     advertise: str = typer.Option(None, help="URL other members forward to (default: host:port)."),
     topic: str = typer.Option("orders", help="Topic of order events."),
     session_timeout_s: float = typer.Option(
@@ -44,6 +44,7 @@ def serve(
     from tide.ops.lake import query_engine
 
     s = settings()
+    port = s.orders.port if port is None else port
     logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))
     config = ProjectionSettings(
         bootstrap_servers=s.kafka.bootstrap_servers, registry_url=s.registry.url, source=topic,

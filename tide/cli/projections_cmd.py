@@ -30,7 +30,9 @@ app = typer.Typer(help="CQRS read models of orders (order_summary, customer_orde
 @app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    port: int = typer.Option(8092, help="Port of the read API."),
+    port: int = typer.Option(
+        None, help="Port of the read API (default TIDE_ORDERS__PROJECTIONS_PORT)."
+    ),
     advertise: str = typer.Option(None, help="URL other members forward to (default: host:port)."),
     topic: str = typer.Option("orders", help="Topic of order events."),
     session_timeout_s: float = typer.Option(
@@ -42,6 +44,7 @@ def serve(
     """Fold `orders` into the read models (a member of the projection group; N processes share
     the partitions) and serve `GET /orders/{id}`, `GET /customers/{id}/orders`, `/metrics`."""
     s = settings()
+    port = s.orders.projections_port if port is None else port
     logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))
     config = ProjectionSettings(
         bootstrap_servers=s.kafka.bootstrap_servers,

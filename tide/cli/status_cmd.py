@@ -16,6 +16,7 @@ from tide.cli.output import OutputFormat, console, emit_table
 from tide.stack.broker import metadata_ok
 from tide.stack.errors import StackError
 from tide.stack.registry_process import registry_answers
+from tide.stack.service_process import service_answers
 from tide.stack.supervision import pid_alive, read_state
 
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
@@ -61,5 +62,7 @@ def _health(child: dict[str, Any]) -> str:
     answers = {
         "broker": lambda: metadata_ok(child["address"], 1.0),
         "registry": lambda: registry_answers(child["address"]),
+        "orders": lambda: service_answers(child["address"]),
+        "projections": lambda: service_answers(child["address"]),
     }.get(child["name"], lambda: True)
     return "healthy" if answers() else "not answering"

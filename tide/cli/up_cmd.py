@@ -1,5 +1,5 @@
-"""`tide up`: the embedded stack (broker, registry, one worker), supervised, until Ctrl-C or
-`tide down`."""
+"""`tide up`: the embedded stack (broker, registry, one worker, the order command API and read
+models), supervised, until Ctrl-C or `tide down`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tide.stack.errors import StackError
 from tide.stack.fresh import fresh_start
 from tide.stack.local import BrokerKind, LocalStack
 from tide.stack.port_check import ensure_free
+from tide.stack.service_process import ServiceProcess
 from tide.stack.supervision import Child, Supervisor, read_state, write_state
 from tide.stack.worker_process import WorkerProcess, worker_env
 
@@ -40,6 +41,11 @@ POLL_S = 0.5
 
 def up(
     worker: bool = typer.Option(True, help="Also run one stream worker."),
+    orders: bool = typer.Option(
+        True,
+        help="Also run the order command API and the read models (TIDE_ORDERS__PORT, "
+        "TIDE_ORDERS__PROJECTIONS_PORT: 8093, 8092).",
+    ),
     broker: BrokerChoice = BROKER,
     fresh: bool = typer.Option(False, "--fresh", help="Start clean: drop records, lake, state."),
 ) -> None:
@@ -60,7 +66,9 @@ def up(
         removed = fresh_start(data_dir)
         console.print(f"fresh start: removed {', '.join(removed) or 'nothing (already clean)'}")
     broker_port = int(s.kafka.bootstrap_servers.split(",")[0].rsplit(":", 1)[-1])
-    ensure_free({"broker": broker_port, "registry": s.registry.port})
+    ports = {"broker": broker_port, "registry": s.registry.port}
+    services_at = {"orders": s.orders.port, "projections": s.orders.projections_port}
+    ensure_free({**ports, **(services_at if orders else {})})
     kind: BrokerKind = "kafka" if broker is BrokerChoice.kafka else "tansu"
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _n, _f: stop.set())  # `tide down`
@@ -71,7 +79,8 @@ def up(
             console.print(f"  schema {r.subject}  version {r.version}  id {r.schema_id}")
         create_pipeline_topics(KafkaSettings(bootstrap_servers=stack.bootstrap_servers))
         process = _worker(s, stack) if worker else None
-        children = _children(stack, process)
+        services = _services(s, stack, services_at) if orders else []
+        children = _children(stack, process) + [_child(svc) for svc in services]
         console.print("ready: try `tide produce clicks --count 10000` — Ctrl-C or `tide down` "
                       "stops everything, `tide status` shows it")  # fmt: skip
         try:
@@ -79,6 +88,8 @@ def up(
         finally:
             console.print("stopping…")
             (data_dir / "stack.json").unlink(missing_ok=True)
+            for service in services:
+                service.stop()
             if process is not None:
                 process.stop()
 
@@ -92,6 +103,28 @@ def _worker(s: TideSettings, stack: LocalStack) -> WorkerProcess:
     process.start()
     console.print(f"worker   running (log: {process.log_path})")
     return process
+
+
+def _services(s: TideSettings, stack: LocalStack, ports: dict[str, int]) -> list[ServiceProcess]:
+    """The order command API and the read models, each a member of its group on `orders`."""
+    data_dir = s.data_dir.resolve()
+    env = worker_env(
+        stack.bootstrap_servers, stack.registry_url, data_dir, s.streams.idle_timeout_seconds
+    )
+    services = []
+    for name, port in ports.items():
+        service = ServiceProcess(
+            name, [name, "serve"], port, env, data_dir / "logs" / f"{name}.log"
+        )
+        service.start()
+        console.print(f"{name:<8} {service.url}  (log: {data_dir / 'logs' / f'{name}.log'})")
+        services.append(service)
+    return services
+
+
+def _child(service: ServiceProcess) -> Child:
+    return Child(service.name, service.url, lambda: service.running, service.start,
+                 lambda: service.pid)  # fmt: skip
 
 
 def _children(stack: LocalStack, process: WorkerProcess | None) -> list[Child]:
