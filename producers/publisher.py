@@ -153,9 +153,16 @@ class Publisher:
             self._commit_queue()
             if done() or time.monotonic() >= deadline:
                 return
-            self._producer.poll(0.02)
-            if len(self._producer) and self.broker_breaker.state is not BreakerState.CLOSED:
-                self._unsend()
+            self.serve(0.02)
+
+    def serve(self, timeout_s: float = 0.0) -> None:
+        """One round of ``wait_for``: delivery reports served (up to ``timeout_s`` waiting for
+        one), queued events written out, and — while the broker's circuit is open — the events
+        not yet sent taken back to the outbox."""
+        self._producer.poll(timeout_s)
+        if len(self._producer) and self.broker_breaker.state is not BreakerState.CLOSED:
+            self._unsend()
+        self._commit_queue()
 
     def _unsend(self) -> None:
         """Events not yet sent to the broker go to the outbox (in send order); those in flight

@@ -5,9 +5,11 @@ The state a command is checked against is the fold of the order's log (the membe
 partition, restored from its snapshot and read to the partition's end before any command is
 taken) plus the events this member appended and has not read back yet (``pending``): a second
 command right after a first one sees the first, even while the broker is down and the first
-waits in the outbox. Commands are taken one at a time per process, so two commands on one order
-never both pass a check against the same version; a client that names the version it expects
-gets a conflict when the order moved on, never a lost update.
+waits in the outbox. Decisions are made one at a time per process, and an order has at most one
+command in flight (the next waits until its event is acknowledged) while other orders' commands
+go on, so two commands on one order never both pass a check against the same version; a client
+that names the version it expects gets a conflict when the order moved on, never a lost
+update.
 
 Events go out through the producers' Publisher: a command is accepted once its event is
 acknowledged by the broker (acks=all) or durable in the outbox (replayed when the broker is
@@ -18,6 +20,7 @@ nothing: the key is stored in the event and folded into the order's state.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +33,7 @@ from streams.orders.routing import partition_for
 from streams.projections.worker import ProjectionWorker
 
 ANSWER_WITHIN_S = 10.0
+POLL_S = 0.002  # between two rounds of delivery reports while a command waits for its ack
 KINDS = {"place": "OrderPlaced", "pay": "OrderPaid", "ship": "OrderShipped",
          "cancel": "OrderCancelled"}  # fmt: skip
 METHODS = ("CARD", "PAYPAL", "BANK_TRANSFER")
@@ -84,8 +88,13 @@ class OrderCommands:
         self._worker = worker
         self._publisher = publisher
         self._topic = topic
-        self._lock = threading.Lock()  # one command at a time: checks never interleave
+        self._lock = threading.Lock()  # decisions and the Publisher: one thread at a time
         self._pending: dict[str, list[dict[str, Any]]] = {}  # appended, not read back yet
+        self._inflight: dict[str, threading.Event] = {}  # order → set once its event settled
+        self._acks: dict[int, Acknowledgement] = {}  # id(event) → its acknowledgement
+        self._awaited: set[int] = set()  # the ids of events a command waits for
+        self._acked = threading.Condition()
+        publisher.on_ack = self._on_ack
         self.counts = {"accepted": 0, "queued": 0, "replayed": 0, "conflict": 0, "refused": 0}
 
     def partition(self, order_id: str) -> int:
@@ -138,59 +147,95 @@ class OrderCommands:
         """Check and append one command (``kind`` in KINDS). Raises VersionConflictError (409),
         CommandRefusedError or InvalidCommandError (422), UnknownOrderError (404),
         NotOwnedError (not this member's order) or NotConfirmedError (503)."""
-        event_kind = KINDS[kind]
         p = self.partition(order_id)
         if not self.owns(order_id):
             raise NotOwnedError(order_id, p)
-        with self._lock:
-            state = self.state(order_id)
-            if kind != "place" and state.status is Status.NEW:
-                raise UnknownOrderError(f"no order {order_id}")
-            try:
-                version = decide(state, event_kind, command_id, expected_version)
-            except StreamError as e:
-                self.counts["conflict" if hasattr(e, "current") else "refused"] += 1
-                raise
-            if version is None:
-                self.counts["replayed"] += 1
-                first = state.commands[command_id or ""]
-                return Accepted(order_id, first, state.status.value, p, "replayed")
-            payload = _payload(event_kind, state, body)
-            event = _event(state, order_id, event_kind, payload, version, command_id, body)
-            try:
-                delivery = self._publish(order_id, event)
-            except NotConfirmedError:
-                # The Publisher still holds it: delivered later, or kept in the outbox if its
-                # delivery fails. Later commands must see it (a retry with its key replays).
-                self._pending.setdefault(order_id, []).append(event)
-                raise
-            self._pending.setdefault(order_id, []).append(event)
-            self.counts["accepted"] += 1
-            self.counts["queued"] += delivery == "queued"
-            after = apply(state, event)
-            return Accepted(order_id, version, after.status.value, p, delivery, event["event_id"])
-
-    def _publish(self, order_id: str, event: dict[str, Any]) -> str:
-        acks: list[Acknowledgement] = []
-
-        def on_ack(ack: Acknowledgement) -> None:
-            if ack.event is event:
-                acks.append(ack)
-
-        self._publisher.on_ack = on_ack
+        deadline = time.monotonic() + ANSWER_WITHIN_S
+        while True:  # one command of an order in flight at a time; other orders go on
+            with self._lock:
+                busy = self._inflight.get(order_id)
+                if busy is None:
+                    state = self.state(order_id)
+                    event = self._decide(state, kind, order_id, body, command_id,
+                                         expected_version)  # fmt: skip
+                    if event is None:
+                        self.counts["replayed"] += 1
+                        first = state.commands[command_id or ""]
+                        return Accepted(order_id, first, state.status.value, p, "replayed")
+                    with self._acked:
+                        self._awaited.add(id(event))  # alive in _pending: its id is its own
+                    self._publisher.send(self._topic, order_id, event)
+                    # seen by the next decisions at once; kept if it is not confirmed in time:
+                    # the Publisher delivers it later or keeps it in the outbox
+                    self._pending.setdefault(order_id, []).append(event)
+                    settled = self._inflight[order_id] = threading.Event()
+                    break
+            busy.wait(max(0.0, deadline - time.monotonic()))
         try:
-            self._publisher.send(self._topic, order_id, event)
-            self._publisher.wait_for(lambda: bool(acks), ANSWER_WITHIN_S)
+            ack = self._await(event, deadline)
         finally:
-            self._publisher.on_ack = None
-        if not acks:
+            with self._lock:
+                del self._inflight[order_id]
+            settled.set()
+        if ack is None:
             raise NotConfirmedError(
                 f"the event of order {order_id} was not confirmed within {ANSWER_WITHIN_S:g} s "
                 "(the broker went away with it in flight; it is delivered once the broker is "
                 "back, or kept in the outbox); send the command again with the same "
                 "Idempotency-Key to learn its outcome"
             )
-        return acks[0].how.value
+        delivery = ack.how.value
+        with self._lock:
+            self.counts["accepted"] += 1
+            self.counts["queued"] += delivery == "queued"
+        after = apply(state, event)
+        return Accepted(order_id, int(event["version"]), after.status.value, p, delivery,
+                        event["event_id"])  # fmt: skip
+
+    def _decide(
+        self,
+        state: OrderState,
+        kind: str,
+        order_id: str,
+        body: dict[str, Any],
+        command_id: str | None,
+        expected_version: int | None,
+    ) -> dict[str, Any] | None:
+        """The event ``kind`` appends to ``state`` (None: a retry of ``command_id``)."""
+        if kind != "place" and state.status is Status.NEW:
+            raise UnknownOrderError(f"no order {order_id}")
+        event_kind = KINDS[kind]
+        try:
+            version = decide(state, event_kind, command_id, expected_version)
+        except StreamError as e:
+            self.counts["conflict" if hasattr(e, "current") else "refused"] += 1
+            raise
+        if version is None:
+            return None
+        payload = _payload(event_kind, state, body)
+        return _event(state, order_id, event_kind, payload, version, command_id, body)
+
+    def _on_ack(self, ack: Acknowledgement) -> None:
+        with self._acked:
+            if id(ack.event) in self._awaited:
+                self._acks[id(ack.event)] = ack
+                self._acked.notify_all()
+
+    def _await(self, event: dict[str, Any], deadline: float) -> Acknowledgement | None:
+        """``event``'s acknowledgement, serving the Publisher's reports meanwhile."""
+        key = id(event)
+        while True:
+            with self._acked:
+                if key in self._acks:
+                    self._awaited.discard(key)
+                    return self._acks.pop(key)
+                if time.monotonic() >= deadline:
+                    self._awaited.discard(key)
+                    return None
+            with self._lock:
+                self._publisher.serve(0)
+            with self._acked:  # an other command's round may have served ours
+                self._acked.wait_for(lambda: key in self._acks, POLL_S)
 
 
 def _event(
