@@ -10,8 +10,10 @@ the table, not the broker, owns the position, and broker transactions are never 
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
@@ -19,7 +21,8 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
 from jobs.errors import JobError, OffsetGapError, SchemaEvolutionError
-from lake.arrow_schema import avro_to_arrow, records_to_arrow
+from lake.arrow_schema import avro_to_arrow
+from lake.avro_batch import AvroBatchDecoder
 from lake.errors import (
     IncompatibleSchemaError,
     LakeError,
@@ -29,12 +32,15 @@ from lake.errors import (
 from lake.evolution import conform, merge
 from lake.offsets import append_with_offsets, committed_offsets
 from lake.tables import ensure_table, load_table
+from producers import wire
 from producers.deserializer import AvroDeserializer
 from producers.errors import WireFormatError
 from producers.partition_bounds import bounds
 from producers.topics import partitions_of
 
 log = logging.getLogger(__name__)
+
+_BODY = operator.itemgetter(slice(wire.HEADER_SIZE, None))  # a wire-format value's Avro body
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class LandConfig:
     namespace: str
     table: str | None = None
     batch_size: int = 50_000
+    extension_dir: Path | None = None  # DuckDB's (its avro extension); a temporary one if None
 
     @property
     def table_name(self) -> str:
@@ -100,6 +107,7 @@ class LandJob:
         # The schema the table will have once this run's writers are landed (lake.evolution).
         self._target = self._table.schema().as_arrow() if self._table else None
         self._writers: dict[int, pa.Schema] = {}
+        self._columns: AvroBatchDecoder | None = None  # while running
 
     def run(self) -> LandResult:
         partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
@@ -115,9 +123,12 @@ class LandJob:
             }
         )
         try:
-            pending = self._assign(consumer, partitions)
-            self._drain(consumer, pending)
+            with AvroBatchDecoder(self.config.extension_dir) as columns:
+                self._columns = columns
+                pending = self._assign(consumer, partitions)
+                self._drain(consumer, pending)
         finally:
+            self._columns = None
             consumer.close()
         return self.result
 
@@ -278,5 +289,8 @@ class LandJob:
             self._progress(data.num_rows)
 
     def _decode(self, schema_id: int, values: list[bytes]) -> pa.Table:
+        """One writer's values decoded column-wise (``lake.avro_batch``)."""
+        if self._columns is None:  # pragma: no cover - only run() commits
+            raise JobError("the land job decodes only while it runs")
         writer = self._decoder.writer_schema(schema_id)
-        return records_to_arrow([self._decoder.decode(v) for v in values], writer)
+        return self._columns.decode(writer, list(map(_BODY, values)))

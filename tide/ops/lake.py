@@ -35,7 +35,11 @@ def land_topic(
     registry = RegistryClient(settings.registry.url)
     try:
         config = LandConfig(
-            settings.kafka.bootstrap_servers, topic, settings.lake.namespace, table=table
+            settings.kafka.bootstrap_servers,
+            topic,
+            settings.lake.namespace,
+            table=table,
+            extension_dir=settings.data_dir / "duckdb",
         )
         job: LandJob
         job = LandJob(
