@@ -9,11 +9,13 @@ the table, not the broker, owns the position, and broker transactions are never 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pyarrow as pa
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
@@ -76,6 +78,10 @@ class _Batch:
     def add(self, schema_id: int, value: bytes) -> None:
         self.groups.setdefault(schema_id, []).append(value)
         self.size += 1
+
+    def extend(self, schema_id: int, values: list[bytes]) -> None:
+        self.groups.setdefault(schema_id, []).extend(values)
+        self.size += len(values)
 
 
 def _existing(catalog: Catalog, namespace: str, name: str) -> Table | None:
@@ -176,13 +182,45 @@ class LandJob:
         batch = _Batch()
         positions = dict(self._committed)
         while pending:
-            for message in consumer.consume(num_messages=5000, timeout=1.0):
-                self._take(message, batch, positions, pending)
+            messages = consumer.consume(num_messages=5000, timeout=1.0)
+            while messages:
+                room = self.config.batch_size - batch.size
+                self._take_all(messages[:room], batch, positions, pending)
+                messages = messages[room:]
                 if batch.size >= self.config.batch_size:
                     self._commit(batch, positions)
                     batch = _Batch()
             self._estimate_total(consumer, positions)
         self._commit(batch, positions)
+
+    def _take_all(
+        self, messages: list[Message], batch: _Batch, positions: dict[int, int], pending: set[int]
+    ) -> None:
+        """Take ``messages``: at once when all are records of one writer already admitted (the
+        common case), else one by one."""
+        values = [m.value() for m in messages]
+        schema_id = self._one_writer(messages, values)
+        if schema_id is None:
+            for message in messages:
+                self._take(message, batch, positions, pending)
+            return
+        batch.extend(schema_id, cast(list[bytes], values))
+        for message in messages:
+            positions[message.partition() or 0] = (message.offset() or 0) + 1
+
+    def _one_writer(self, messages: list[Message], values: list[bytes | None]) -> int | None:
+        """The schema id all ``values`` carry, if it is one already admitted and none is an
+        error or not in the wire format."""
+        first = values[0]
+        if first is None or any(m.error() is not None for m in messages):
+            return None
+        try:
+            schema_id = self._decoder.schema_id_of(first)
+            head = first[: wire.HEADER_SIZE]
+            same = all(map(bytes.startswith, cast(list[bytes], values), itertools.repeat(head)))
+        except (WireFormatError, TypeError):  # TypeError: a value is None
+            return None
+        return schema_id if same and schema_id in self._writers else None
 
     def _estimate_total(self, consumer: Consumer, positions: dict[int, int]) -> None:
         """Rows this run will land, from the high watermarks the fetches reported."""

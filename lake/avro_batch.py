@@ -114,6 +114,9 @@ def avro_connection(extension_dir: Path) -> duckdb.DuckDBPyConnection:
             "enable_external_file_cache": False,
         }
     )
-    duckdb_extensions.import_extension("avro", con=con)
-    con.execute("LOAD avro")
+    try:
+        con.execute("LOAD avro")  # installed in extension_dir by an earlier connection
+    except duckdb.Error:
+        duckdb_extensions.import_extension("avro", con=con)
+        con.execute("LOAD avro")
     return con
