@@ -74,7 +74,9 @@ class AvroBatchDecoder:
         if table.num_rows != len(bodies):  # a body ended early: find it
             log.info("DuckDB read %d of %d records", table.num_rows, len(bodies))
             return decode_each(schema, bodies)
-        return pa.Table.from_arrays([adapt(table[f.name], f.type) for f in target], schema=target)
+        return pa.Table.from_arrays(
+            [adapt(table[f.name], f.type, f.nullable) for f in target], schema=target
+        )
 
 
 def decode_each(schema: dict[str, Any], bodies: Sequence[bytes]) -> pa.Table:
