@@ -30,6 +30,9 @@ from lake.tables import TABLE_PROPERTIES
 log = logging.getLogger(__name__)
 
 PROPERTY_PREFIX = "tide.offsets."
+# Landing bookkeeping a rewrite must carry forward: the offsets, and the event times beside them
+# (lake.watermarks).
+_CARRIED = (PROPERTY_PREFIX, "tide.event-times.", "tide.valid-through.")
 
 
 def offsets_key(topic: str) -> str:
@@ -61,7 +64,8 @@ def snapshot_offsets(snapshot: Snapshot) -> dict[str, dict[int, int]]:
 
 
 def offset_properties(table: Table) -> dict[str, str]:
-    """Every topic's committed offsets as snapshot properties, for a rewrite to carry forward.
+    """Every topic's committed offsets (and event times) as snapshot properties, for a rewrite
+    to carry forward.
 
     A compaction should pass these as ``snapshot_properties`` so that expiring the older
     snapshots never loses the offsets.
@@ -69,7 +73,7 @@ def offset_properties(table: Table) -> dict[str, str]:
     found: dict[str, str] = {}
     for snapshot in lineage(table, "every topic"):
         for key, value in properties_of(snapshot).items():
-            if key.startswith(PROPERTY_PREFIX):
+            if key.startswith(_CARRIED):
                 found.setdefault(key, value)
     return found
 

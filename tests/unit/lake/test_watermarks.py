@@ -8,7 +8,7 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
 from lake.arrow_schema import avro_to_arrow, records_to_arrow
-from lake.offsets import append_with_offsets, committed_offsets
+from lake.offsets import append_with_offsets, committed_offsets, offset_properties
 from lake.tables import ensure_table, load_table
 from lake.watermarks import (
     committed_event_times,
@@ -58,3 +58,15 @@ def test_event_times_are_read_back_from_the_landing_commit(catalog: Catalog) -> 
     assert committed_offsets(reloaded, "clicks") == {0: 1, 1: 1}
     assert committed_event_times(reloaded, "clicks") == {0: _us(T) + 7, 1: _us(T) + 3}
     assert valid_through(reloaded, "clicks") == T + dt.timedelta(microseconds=3)
+
+
+def test_a_compaction_carrying_offset_properties_keeps_the_event_times(catalog: Catalog) -> None:
+    schema = load("clicks").schema
+    table = ensure_table(catalog, NAMESPACE, "clicks", avro_to_arrow(schema))
+    data = records_to_arrow(roundtrip("clicks", [click(0)]), schema)
+    props = watermark_properties("clicks", {0: _us(T)})
+    landed = append_with_offsets(table, data, "clicks", {0: 1}, expected={}, properties=props)
+    table.overwrite(table.scan().to_arrow(), snapshot_properties=offset_properties(table))
+    table.maintenance.expire_snapshots().by_id(landed).commit()
+    assert committed_event_times(table, "clicks") == {0: _us(T)}
+    assert valid_through(table, "clicks") == T
