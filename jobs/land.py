@@ -2,16 +2,26 @@
 
 The next offset to read of every partition is committed in the Iceberg snapshot summary in the
 same commit as the rows (see ``lake.offsets``); a restarted job resumes from there, so a crash
-at any point leaves neither a gap nor a duplicate. The job is bounded: it lands what the topic
-held when it started, then stops. Partitions are assigned, not joined through a consumer group:
-the table, not the broker, owns the position, and broker transactions are never relied upon.
+at any point leaves neither a gap nor a duplicate. The job is bounded — it lands what the topic
+held when it started, then stops — or, with ``follow``, runs until stopped, committing every
+``commit_every_s`` or ``batch_size`` rows, whichever comes first (a partition with nothing new
+never holds a commit back). Each commit also records the event time landed per partition and
+its minimum, the ``valid-through`` watermark (``lake.watermarks``). Partitions are assigned,
+not joined through a consumer group: the table, not the broker, owns the position, and broker
+transactions are never relied upon.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import operator
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
 
 import pyarrow as pa
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
@@ -19,7 +29,8 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
 from jobs.errors import JobError, OffsetGapError, SchemaEvolutionError
-from lake.arrow_schema import avro_to_arrow, records_to_arrow
+from lake.arrow_schema import avro_to_arrow
+from lake.avro_batch import AvroBatchDecoder
 from lake.errors import (
     IncompatibleSchemaError,
     LakeError,
@@ -29,12 +40,22 @@ from lake.errors import (
 from lake.evolution import conform, merge
 from lake.offsets import append_with_offsets, committed_offsets
 from lake.tables import ensure_table, load_table
+from lake.watermarks import (
+    as_time,
+    committed_event_times,
+    max_event_times,
+    merged,
+    watermark_properties,
+)
+from producers import wire
 from producers.deserializer import AvroDeserializer
 from producers.errors import WireFormatError
 from producers.partition_bounds import bounds
 from producers.topics import partitions_of
 
 log = logging.getLogger(__name__)
+
+_BODY = operator.itemgetter(slice(wire.HEADER_SIZE, None))  # a wire-format value's Avro body
 
 
 @dataclass(frozen=True)
@@ -43,7 +64,11 @@ class LandConfig:
     topic: str
     namespace: str
     table: str | None = None
-    batch_size: int = 50_000
+    batch_size: int = 50_000  # rows: a commit at the latest when a batch holds this many
+    extension_dir: Path | None = None  # DuckDB's (its avro extension); a temporary one if None
+    follow: bool = False  # run until stopped instead of stopping at the topic's end
+    commit_every_s: float = 5.0  # with follow: commit what was read at least this often
+    event_time_column: str = "event_time"  # the watermark's column (none if a table lacks it)
 
     @property
     def table_name(self) -> str:
@@ -57,6 +82,7 @@ class LandResult:
     rows: int = 0
     commits: int = 0
     offsets: dict[int, int] = field(default_factory=dict)
+    valid_through: str | None = None  # ISO-8601 UTC, see lake.watermarks
 
 
 @dataclass
@@ -64,11 +90,18 @@ class _Batch:
     """Values read since the last commit, by writer schema id (in order of first appearance)."""
 
     groups: dict[int, list[bytes]] = field(default_factory=dict)
+    partitions: dict[int, list[int]] = field(default_factory=dict)  # of each value in groups
     size: int = 0
 
-    def add(self, schema_id: int, value: bytes) -> None:
+    def add(self, schema_id: int, value: bytes, partition: int) -> None:
         self.groups.setdefault(schema_id, []).append(value)
+        self.partitions.setdefault(schema_id, []).append(partition)
         self.size += 1
+
+    def extend(self, schema_id: int, values: list[bytes], partitions: list[int]) -> None:
+        self.groups.setdefault(schema_id, []).extend(values)
+        self.partitions.setdefault(schema_id, []).extend(partitions)
+        self.size += len(values)
 
 
 def _existing(catalog: Catalog, namespace: str, name: str) -> Table | None:
@@ -79,7 +112,7 @@ def _existing(catalog: Catalog, namespace: str, name: str) -> Table | None:
 
 
 class LandJob:
-    """One bounded landing run of ``config.topic`` into ``namespace.table``."""
+    """One landing run of ``config.topic`` into ``namespace.table``."""
 
     def __init__(
         self,
@@ -94,14 +127,18 @@ class LandJob:
         self._progress = progress
         self._table = _existing(catalog, config.namespace, config.table_name)
         self._committed = committed_offsets(self._table, config.topic) if self._table else {}
+        self._event_times = committed_event_times(self._table, config.topic) if self._table else {}
         self.result = LandResult(config.topic, config.table_name, offsets=dict(self._committed))
         self.total = 0
+        self.read = 0  # records read by this run, landed or not yet
         self._started = dict(self._committed)
         # The schema the table will have once this run's writers are landed (lake.evolution).
         self._target = self._table.schema().as_arrow() if self._table else None
         self._writers: dict[int, pa.Schema] = {}
+        self._columns: AvroBatchDecoder | None = None  # while running
 
-    def run(self) -> LandResult:
+    def run(self, stop: threading.Event | None = None) -> LandResult:
+        """Land; with ``config.follow``, until ``stop`` is set (then what was read is committed)."""
         partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
         self._check_offsets(partitions)
         consumer = Consumer(
@@ -115,9 +152,15 @@ class LandJob:
             }
         )
         try:
-            pending = self._assign(consumer, partitions)
-            self._drain(consumer, pending)
+            with AvroBatchDecoder(self.config.extension_dir) as columns:
+                self._columns = columns
+                pending = self._assign(consumer, partitions)
+                if self.config.follow:
+                    self._follow(consumer, stop or threading.Event())
+                else:
+                    self._drain(consumer, pending)
         finally:
+            self._columns = None
             consumer.close()
         return self.result
 
@@ -165,13 +208,70 @@ class LandJob:
         batch = _Batch()
         positions = dict(self._committed)
         while pending:
-            for message in consumer.consume(num_messages=5000, timeout=1.0):
-                self._take(message, batch, positions, pending)
-                if batch.size >= self.config.batch_size:
-                    self._commit(batch, positions)
-                    batch = _Batch()
+            messages = consumer.consume(num_messages=5000, timeout=1.0)
+            batch = self._fill(messages, batch, positions, pending)
             self._estimate_total(consumer, positions)
         self._commit(batch, positions)
+
+    def _follow(self, consumer: Consumer, stop: threading.Event) -> None:
+        """Land until ``stop`` is set, committing whenever ``commit_every_s`` has passed (and
+        whenever a batch is full): the consume waits no longer than the next commit is due."""
+        batch = _Batch()
+        positions = dict(self._committed)
+        due = time.monotonic() + self.config.commit_every_s
+        while not stop.is_set():
+            wait = min(1.0, max(due - time.monotonic(), 0.0))
+            messages = consumer.consume(num_messages=5000, timeout=wait)
+            batch = self._fill(messages, batch, positions, set())
+            if time.monotonic() >= due:
+                self._commit(batch, positions)
+                batch = _Batch()
+                due = time.monotonic() + self.config.commit_every_s
+        self._commit(batch, positions)
+
+    def _fill(
+        self, messages: list[Message], batch: _Batch, positions: dict[int, int], pending: set[int]
+    ) -> _Batch:
+        """Take ``messages`` into ``batch``, committing each time it is full; the open batch."""
+        while messages:
+            room = self.config.batch_size - batch.size
+            self._take_all(messages[:room], batch, positions, pending)
+            messages = messages[room:]
+            if batch.size >= self.config.batch_size:
+                self._commit(batch, positions)
+                batch = _Batch()
+        return batch
+
+    def _take_all(
+        self, messages: list[Message], batch: _Batch, positions: dict[int, int], pending: set[int]
+    ) -> None:
+        """Take ``messages``: at once when all are records of one writer already admitted (the
+        common case), else one by one."""
+        values = [m.value() for m in messages]
+        schema_id = self._one_writer(messages, values)
+        if schema_id is None:
+            for message in messages:
+                self._take(message, batch, positions, pending)
+            return
+        partitions = [m.partition() or 0 for m in messages]
+        batch.extend(schema_id, cast(list[bytes], values), partitions)
+        self.read += len(values)
+        for message, partition in zip(messages, partitions, strict=True):
+            positions[partition] = (message.offset() or 0) + 1
+
+    def _one_writer(self, messages: list[Message], values: list[bytes | None]) -> int | None:
+        """The schema id all ``values`` carry, if it is one already admitted and none is an
+        error or not in the wire format."""
+        first = values[0]
+        if first is None or any(m.error() is not None for m in messages):
+            return None
+        try:
+            schema_id = self._decoder.schema_id_of(first)
+            head = first[: wire.HEADER_SIZE]
+            same = all(map(bytes.startswith, cast(list[bytes], values), itertools.repeat(head)))
+        except (WireFormatError, TypeError):  # TypeError: a value is None
+            return None
+        return schema_id if same and schema_id in self._writers else None
 
     def _estimate_total(self, consumer: Consumer, positions: dict[int, int]) -> None:
         """Rows this run will land, from the high watermarks the fetches reported."""
@@ -204,7 +304,8 @@ class LandJob:
             except (IncompatibleSchemaError, UnsupportedSchemaError) as e:
                 self._commit(batch, positions)  # everything before it is landed
                 raise self._incompatible(partition, message.offset() or 0, schema_id, e) from e
-        batch.add(schema_id, value)
+        batch.add(schema_id, value, partition)
+        self.read += 1
         positions[partition] = (message.offset() or 0) + 1
 
     def _admit(self, schema_id: int) -> None:
@@ -251,10 +352,11 @@ class LandJob:
         if not batch.size or self._target is None:
             return
         target = self._target
-        parts = [
-            conform(self._decode(schema_id, values), target, self.config.table_name)
-            for schema_id, values in batch.groups.items()
-        ]
+        parts, latest = [], dict(self._event_times)
+        for schema_id, values in batch.groups.items():
+            decoded = self._decode(schema_id, values)
+            latest = merged(latest, self._latest(decoded, batch.partitions[schema_id]))
+            parts.append(conform(decoded, target, self.config.table_name))
         data = pa.concat_tables(parts)
         if self._table is None:
             first = self._writers[next(iter(batch.groups))]
@@ -263,9 +365,13 @@ class LandJob:
             )
         offsets = {p: o for p, o in positions.items() if o != self._committed.get(p)}
         snapshot = append_with_offsets(
-            self._table, data, self.config.topic, offsets, expected=self._committed, evolve=True
-        )
+            self._table, data, self.config.topic, offsets, expected=self._committed, evolve=True,
+            properties=watermark_properties(self.config.topic, latest),
+        )  # fmt: skip
         self._committed = {**self._committed, **offsets}
+        self._event_times = latest
+        if latest:
+            self.result.valid_through = as_time(min(latest.values())).isoformat()
         self.result.rows += data.num_rows
         self.result.commits += 1
         self.result.offsets = dict(self._committed)
@@ -277,6 +383,18 @@ class LandJob:
         if self._progress is not None:
             self._progress(data.num_rows)
 
+    def _latest(self, decoded: pa.Table, partitions: list[int]) -> dict[int, int]:
+        """The latest event time per partition in ``decoded`` (none without its column)."""
+        column = self.config.event_time_column
+        if column not in decoded.schema.names:
+            return {}
+        if not pa.types.is_timestamp(decoded.schema.field(column).type):
+            return {}
+        return max_event_times(partitions, decoded[column])
+
     def _decode(self, schema_id: int, values: list[bytes]) -> pa.Table:
+        """One writer's values decoded column-wise (``lake.avro_batch``)."""
+        if self._columns is None:  # pragma: no cover - only run() commits
+            raise JobError("the land job decodes only while it runs")
         writer = self._decoder.writer_schema(schema_id)
-        return records_to_arrow([self._decoder.decode(v) for v in values], writer)
+        return self._columns.decode(writer, list(map(_BODY, values)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pyarrow as pa
 from pyiceberg.exceptions import CommitFailedException
@@ -30,6 +30,9 @@ from lake.tables import TABLE_PROPERTIES
 log = logging.getLogger(__name__)
 
 PROPERTY_PREFIX = "tide.offsets."
+# Landing bookkeeping a rewrite must carry forward: the offsets, and the event times beside them
+# (lake.watermarks).
+_CARRIED = (PROPERTY_PREFIX, "tide.event-times.", "tide.valid-through.")
 
 
 def offsets_key(topic: str) -> str:
@@ -44,8 +47,8 @@ def committed_offsets(table: Table, topic: str) -> dict[int, int]:
     through parents; empty if no snapshot ever recorded the topic.
     """
     key = offsets_key(topic)
-    for snapshot in _lineage(table, topic):
-        value = _properties(snapshot).get(key)
+    for snapshot in lineage(table, topic):
+        value = properties_of(snapshot).get(key)
         if value is not None:
             return _parse(value, snapshot)
     return {}
@@ -55,21 +58,22 @@ def snapshot_offsets(snapshot: Snapshot) -> dict[str, dict[int, int]]:
     """The offsets ``snapshot`` itself recorded, per topic (none for a commit that landed none)."""
     return {
         key.removeprefix(PROPERTY_PREFIX): _parse(value, snapshot)
-        for key, value in sorted(_properties(snapshot).items())
+        for key, value in sorted(properties_of(snapshot).items())
         if key.startswith(PROPERTY_PREFIX)
     }
 
 
 def offset_properties(table: Table) -> dict[str, str]:
-    """Every topic's committed offsets as snapshot properties, for a rewrite to carry forward.
+    """Every topic's committed offsets (and event times) as snapshot properties, for a rewrite
+    to carry forward.
 
     A compaction should pass these as ``snapshot_properties`` so that expiring the older
     snapshots never loses the offsets.
     """
     found: dict[str, str] = {}
-    for snapshot in _lineage(table, "every topic"):
-        for key, value in _properties(snapshot).items():
-            if key.startswith(PROPERTY_PREFIX):
+    for snapshot in lineage(table, "every topic"):
+        for key, value in properties_of(snapshot).items():
+            if key.startswith(_CARRIED):
                 found.setdefault(key, value)
     return found
 
@@ -81,6 +85,7 @@ def append_with_offsets(
     offsets: dict[int, int],
     expected: dict[int, int],
     evolve: bool = False,
+    properties: Mapping[str, str] | None = None,
 ) -> int:
     """Append ``data`` and advance ``topic``'s offsets in one commit; the new snapshot id.
 
@@ -88,6 +93,7 @@ def append_with_offsets(
     (and nothing appended) if the table's committed offsets differ from them now. With
     ``evolve``, the table's schema is first widened to hold ``data`` (``lake.evolution``), in
     the same commit; IncompatibleSchemaError (and nothing changed) if it cannot be.
+    ``properties`` are recorded in the snapshot summary beside the offsets.
     """
     _check_forward(topic, offsets, expected)
     table.refresh()
@@ -99,7 +105,10 @@ def append_with_offsets(
             f"expected {_show(expected)}, found {_show(current)}"
         )
     merged = {**expected, **offsets}
-    properties = {offsets_key(topic): json.dumps({str(p): merged[p] for p in sorted(merged)})}
+    summary = {
+        **(properties or {}),
+        offsets_key(topic): json.dumps({str(p): merged[p] for p in sorted(merged)}),
+    }
     try:
         with table.transaction() as txn:
             current = (
@@ -108,7 +117,7 @@ def append_with_offsets(
                 else txn.table_metadata.schema().as_arrow()
             )
             txn.append(
-                evolution.conform(data, current, table.name()[-1]), snapshot_properties=properties
+                evolution.conform(data, current, table.name()[-1]), snapshot_properties=summary
             )
     except CommitFailedException as e:
         raise OffsetFencingError(
@@ -123,7 +132,7 @@ def append_with_offsets(
     return snapshot.snapshot_id
 
 
-def _lineage(table: Table, topic: str) -> Iterator[Snapshot]:
+def lineage(table: Table, topic: str) -> Iterator[Snapshot]:
     """The current snapshot and its ancestors; OffsetHistoryError where history was expired."""
     snapshot = table.current_snapshot()
     while snapshot is not None:
@@ -140,7 +149,7 @@ def _lineage(table: Table, topic: str) -> Iterator[Snapshot]:
         snapshot = parent
 
 
-def _properties(snapshot: Snapshot) -> dict[str, str]:
+def properties_of(snapshot: Snapshot) -> dict[str, str]:
     return snapshot.summary.additional_properties if snapshot.summary else {}
 
 

@@ -8,6 +8,7 @@ from producers.errors import WireFormatError
 
 MAGIC = 0
 _HEADER = struct.Struct(">bI")
+HEADER_SIZE = _HEADER.size
 
 
 def header(schema_id: int) -> bytes:

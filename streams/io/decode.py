@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import duckdb
-import duckdb_extensions
 import fastavro
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lake import ocf
+from lake.avro_batch import avro_connection
 from producers.errors import RegistryRequestError
 from streams.aggregations import hll
 from streams.aggregations.partials import PartialPlan
 from streams.errors import FieldPathError
-from streams.io import ocf, paths
+from streams.io import paths
 from streams.jobs.base import AggKind, WindowJob
 
 _BODY = operator.itemgetter(slice(5, None))
@@ -75,7 +76,7 @@ class BatchDecoder:
         self._registry = registry
         self._max_skew_ms = max_skew_ms
         self._queries: dict[int, _Query | str] = {}  # a str is why that schema cannot be read
-        self._con = _connection(work_dir)
+        self._con = avro_connection(work_dir / "duckdb_extensions")
         shm = Path("/dev/shm")  # noqa: S108 - memory-backed; mkstemp makes the file private
         fd, name = tempfile.mkstemp(suffix=".avro", dir=shm if shm.is_dir() else None)
         os.close(fd)
@@ -239,22 +240,3 @@ def _by_schema(values: list[bytes | None]) -> tuple[dict[int, list[int]], list[t
         else:
             groups[int.from_bytes(v[1:5], "big")].append(pos)
     return groups, dead
-
-
-def _connection(work_dir: Path) -> duckdb.DuckDBPyConnection:
-    ext = work_dir / "duckdb_extensions"
-    ext.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(
-        config={
-            "autoinstall_known_extensions": False,
-            "extension_directory": str(ext),
-            "threads": 1,
-            # The container file is rewritten for every batch under one name: DuckDB's cache of
-            # external files served stale blocks of a previous batch of the same size (8 wrong
-            # results in 3,000 batches measured) — off.
-            "enable_external_file_cache": False,
-        }
-    )
-    duckdb_extensions.import_extension("avro", con=con)
-    con.execute("LOAD avro")
-    return con

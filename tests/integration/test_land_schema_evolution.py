@@ -64,6 +64,9 @@ class Topic:
     def flush(self) -> None:
         assert self.producer.flush(10) == 0
 
+    def close(self) -> None:
+        self.registry.close()
+
     def sql(self, tmp_path: Path, query: str) -> list[dict[str, Any]]:
         result = run(tmp_path, self.env, "sql", query, "-o", "json")
         assert result.returncode == 0, result.stderr
@@ -72,8 +75,7 @@ class Topic:
 
 
 @pytest.fixture
-def new_topic(broker: EmbeddedBroker, registry_url: str) -> Iterator[Callable[[int], Topic]]:
-    """Make fresh topics; their registry clients are closed when the test ends."""
+def topics(broker: EmbeddedBroker, registry_url: str) -> Iterator[Callable[[int], Topic]]:
     made: list[Topic] = []
 
     def make(partitions: int) -> Topic:
@@ -82,13 +84,13 @@ def new_topic(broker: EmbeddedBroker, registry_url: str) -> Iterator[Callable[[i
 
     yield make
     for topic in made:
-        topic.registry.close()
+        topic.close()
 
 
 def test_a_newer_compatible_schema_mid_stream_evolves_the_table_and_lands_every_event(
-    tmp_path: Path, new_topic: Callable[[int], Topic]
+    tmp_path: Path, topics: Callable[[int], Topic]
 ) -> None:
-    topic = new_topic(2)
+    topic = topics(2)
     expected: dict[str, str | None] = {}
     for i in range(4):
         expected[topic.send(topic.v1, i % 2)] = None
@@ -119,15 +121,15 @@ def test_a_newer_compatible_schema_mid_stream_evolves_the_table_and_lands_every_
 
 
 def test_an_incompatible_change_stops_landing_naming_the_field_and_keeps_what_was_landed(
-    tmp_path: Path, new_topic: Callable[[int], Topic], registry_url: str
+    tmp_path: Path, topics: Callable[[int], Topic]
 ) -> None:
-    topic = new_topic(1)
+    topic = topics(1)
     landed = [topic.send(topic.v1, 0) for _ in range(3)]
     topic.flush()
     first = run(tmp_path, topic.env, "jobs", "submit", "land", "--topic", topic.name)
     assert first.returncode == 0, first.stderr
     # The registry accepts anything for this subject now; the lake cannot store it.
-    httpx.put(f"{registry_url}/config/{topic.subject}", json={"compatibility": "NONE"})
+    httpx.put(f"{topic.registry_url}/config/{topic.subject}", json={"compatibility": "NONE"})
     v3 = topic.writer(_retyped("region", "int"))
     landed += [topic.send(topic.v1, 0) for _ in range(2)]  # landed before the refusal
     topic.send(v3, 0, region=7)

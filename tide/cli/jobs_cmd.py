@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +16,9 @@ from jobs.land import LandJob
 from jobs.runner import run_logged
 from jobs.store import JobRecord, JobStore
 from tide.cli.context import settings
+from tide.cli.duration import parse_duration
 from tide.cli.output import OutputFormat, emit_object, emit_table, errors
-from tide.ops.lake import land_topic
+from tide.ops.lake import Follow, land_topic
 
 app = typer.Typer(help="Batch jobs: submit, list, status.", no_args_is_help=True)
 submit = typer.Typer(help="Submit a job (it runs in the foreground).", no_args_is_help=True)
@@ -29,27 +34,68 @@ def _store() -> JobStore:
 def land(
     topic: str = typer.Option(..., "--topic", "-t", help="Topic to land."),
     table: str = typer.Option(None, help="Lake table (default: the topic's name)."),
+    follow: bool = typer.Option(
+        False,
+        "--follow",
+        "-f",
+        help="Keep landing what arrives until SIGTERM or Ctrl-C (then commit and exit 0).",
+    ),
+    commit_every: str = typer.Option(
+        "5s", help="With --follow: commit at least this often (30s, 500ms, 2m)."
+    ),
+    commit_rows: int = typer.Option(
+        None, min=1, help="Commit whenever this many rows are read (default 50,000)."
+    ),
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Land TOPIC in its Iceberg table, exactly once, resuming from the committed offsets."""
-    with Progress(
-        TextColumn(f"landing {topic}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=errors,
-    ) as bar:  # fmt: skip
-        task = bar.add_task(topic, total=None)
+    every_s = parse_duration(commit_every, "--commit-every")
+    args = {"topic": topic, "table": table, "follow": follow or None,
+            "commit_every": commit_every if follow else None,
+            "commit_rows": commit_rows}  # fmt: skip
+    with _stop_on_signals(follow) as stop, _progress(topic, follow) as (bar, task):
 
         def advance(job: LandJob, rows: int) -> None:
-            bar.update(task, total=job.total, advance=rows)
+            total = None if follow else job.total
+            bar.update(task, total=total, advance=rows, commits=job.result.commits)
 
+        plan = Follow(stop, every_s) if follow else None
         result = run_logged(
-            _store(), "land", {"topic": topic, "table": table},
-            lambda: land_topic(settings(), topic, table, advance),
+            _store(), "land", args,
+            lambda: land_topic(settings(), topic, table, advance, plan, commit_rows),
         )  # fmt: skip
     emit_object(
         {"table": result.table, "rows_landed": result.rows, "commits": result.commits,
-         "offsets": result.offsets},
+         "offsets": result.offsets, "valid_through": result.valid_through},
         output,
     )  # fmt: skip
+
+
+@contextmanager
+def _progress(topic: str, follow: bool) -> Iterator[tuple[Progress, Any]]:
+    """A bar to the topic's end; when following, rows and commits so far."""
+    columns = (
+        [TextColumn(f"landing {topic} (following)"),
+         TextColumn("{task.completed:,.0f} rows, {task.fields[commits]} commits")]
+        if follow
+        else [TextColumn(f"landing {topic}"), BarColumn(), MofNCompleteColumn()]
+    )  # fmt: skip
+    with Progress(*columns, TimeElapsedColumn(), console=errors) as bar:
+        yield bar, bar.add_task(topic, total=None, commits=0)
+
+
+@contextmanager
+def _stop_on_signals(enabled: bool) -> Iterator[threading.Event]:
+    """An event set by SIGTERM or SIGINT while inside, if ``enabled`` (the previous handlers
+    restored after)."""
+    stop = threading.Event()
+    signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+    previous = {sig: signal.signal(sig, lambda _n, _f: stop.set()) for sig in signals}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @app.command("list")
@@ -82,7 +128,11 @@ def iso(ts: float | None) -> str | None:
 
 def flags(args: dict[str, Any]) -> str:
     """A job's arguments as the flags that submit it again."""
-    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in args.items() if v is not None)
+    return " ".join(
+        f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
+        for k, v in args.items()
+        if v is not None
+    )
 
 
 def duration(job: JobRecord) -> str | None:

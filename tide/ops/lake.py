@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from pyiceberg.catalog import Catalog
 
@@ -25,18 +27,38 @@ def catalog(settings: TideSettings) -> Catalog:
     return cat
 
 
+@dataclass(frozen=True)
+class Follow:
+    """Continuous landing: commit at least every ``every_s`` seconds, until ``stop`` is set."""
+
+    stop: threading.Event
+    every_s: float = 5.0
+
+
 def land_topic(
     settings: TideSettings,
     topic: str,
     table: str | None = None,
     progress: Callable[[LandJob, int], None] | None = None,
+    follow: Follow | None = None,
+    commit_rows: int | None = None,
 ) -> LandResult:
-    """Land everything ``topic`` holds now into its lake table (exactly once)."""
+    """Land everything ``topic`` holds now into its lake table (exactly once); with ``follow``,
+    go on landing what arrives until ``follow.stop`` is set. A commit holds at most
+    ``commit_rows`` rows (the job's default if None)."""
     registry = RegistryClient(settings.registry.url)
     try:
         config = LandConfig(
-            settings.kafka.bootstrap_servers, topic, settings.lake.namespace, table=table
+            settings.kafka.bootstrap_servers,
+            topic,
+            settings.lake.namespace,
+            table=table,
+            extension_dir=settings.data_dir / "duckdb",
         )
+        if follow is not None:
+            config = replace(config, follow=True, commit_every_s=follow.every_s)
+        if commit_rows is not None:
+            config = replace(config, batch_size=commit_rows)
         job: LandJob
         job = LandJob(
             config,
@@ -44,7 +66,7 @@ def land_topic(
             AvroDeserializer(registry),
             None if progress is None else (lambda rows: progress(job, rows)),
         )
-        return job.run()
+        return job.run(None if follow is None else follow.stop)
     finally:
         registry.close()
 
