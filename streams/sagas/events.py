@@ -117,3 +117,13 @@ def from_order_placed(order: dict[str, Any]) -> dict[str, Any] | None:
         "items": [{"sku": i["sku"], "quantity": int(i["quantity"])} for i in body["items"]],
         "reason": None,
     }
+
+
+def normalized(event: dict[str, Any]) -> dict[str, Any]:
+    """A decoded saga event with its id as text and its time in epoch ms (fastavro gives a UUID
+    and a datetime), as the step logic and the checkpoints hold it."""
+    out = dict(event)
+    out["event_id"] = str(event["event_id"])
+    when = event["event_time"]
+    out["event_time"] = when if isinstance(when, int) else int(when.timestamp() * 1000)
+    return out

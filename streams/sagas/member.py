@@ -31,7 +31,7 @@ from schemas.loader import load
 from streams.errors import CheckpointError
 from streams.runner.clients import member_consumer
 from streams.sagas import metrics
-from streams.sagas.events import from_order_placed, now_ms
+from streams.sagas.events import from_order_placed, normalized, now_ms
 from streams.state.checkpoints import CheckpointStore, committed_hints, partition_key
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class SagaMember:
             else:
                 slot.events_at = offset + 1
                 if record is not None:
-                    outs = slot.logic.on_event(record, now_ms())
+                    outs = slot.logic.on_event(normalized(record), now_ms())
         self._emit(p, outs)
 
     def _tick(self) -> None:
