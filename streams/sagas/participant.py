@@ -47,17 +47,19 @@ class Participant(ABC):
 
     def handle(self, event: dict[str, Any], now_ms: int) -> list[dict[str, Any]]:
         """The events to emit for one input (a saga event, or an OrderPlaced's facts)."""
-        step = retried_step(event)
+        step, attempt = retried_step(event), 1
         if step is None:
             step = self.trigger(event)
         elif step not in self.steps:
             return []
+        else:
+            attempt = int(event["attempt"])  # answered first when asked again: that attempt
         if step is None:
             return []
         key = f"{event['saga_id']}/{step}"
         if key in self.answers:
             return [] if key in self.held else [self.answers[key]]
-        answer = self.decide(step, event, int(event.get("attempt", 1)))
+        answer = self.decide(step, event, attempt)
         self.answers[key] = answer
         self.applied += 1
         delay = self.knobs.delay_ms(event["saga_id"], self.name)

@@ -90,9 +90,10 @@ class SagaBook:
                               "seen": _iso(now)})  # fmt: skip
         if event.get("reason"):
             saga["facts"]["reason"] = event["reason"]
-        if event["items"] or event["amount_cents"]:
-            saga["facts"].update(amount_cents=event["amount_cents"], items=event["items"],
-                                 currency=event["currency"])  # fmt: skip
+        if event["amount_cents"]:
+            saga["facts"].update(amount_cents=event["amount_cents"], currency=event["currency"])
+        if event["items"]:
+            saga["facts"]["items"] = event["items"]
         saga["awaiting"] = NEXT_STEP[event["type"]]
         saga["attempts"], saga["since_ms"] = 1, now
         saga["outcome"] = self._outcome(saga, event["type"]).value

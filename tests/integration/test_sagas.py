@@ -30,7 +30,7 @@ from streams.sagas.inventory import Inventory
 from streams.sagas.knobs import Knobs, expected_outcome
 from streams.sagas.payment import Payment
 from streams.sagas.shipping import Shipping
-from tests.integration.streams_fixtures import StreamRig
+from tests.integration.streams_fixtures import Record, StreamRig
 from tide.stack.ports import free_port
 
 KNOBS = Knobs(seed=11, stockout_rate=0.1, decline_rate=0.1, ship_fail_rate=0.1,
@@ -47,6 +47,10 @@ class Role:
         self.url = ""
 
     def start(self) -> None:
+        self.spawn()
+        self.wait()
+
+    def spawn(self) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "TIDE_KAFKA__BOOTSTRAP_SERVERS": self.rig.bootstrap_servers,
@@ -65,6 +69,8 @@ class Role:
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         self.starts += 1
+
+    def wait(self) -> None:
         self.rig.wait_for(f"the {self.role} API", self.answers, 60)
 
     def answers(self) -> bool:
@@ -103,7 +109,9 @@ def test_sagas_end_as_the_knobs_say_through_kill_9_and_redeliveries(rig: StreamR
     roles = {r: Role(rig, r, topics) for r in ("inventory", "payment", "shipping", "state")}
     try:
         for role in roles.values():
-            role.start()
+            role.spawn()  # all at once: each takes seconds to import and join
+        for role in roles.values():
+            role.wait()
         run_with_kills(rig, topics, roles, sent, rng)
         check_outcomes(rig, topics, roles, dict(placed))
     finally:
@@ -123,13 +131,25 @@ def run_with_kills(rig: StreamRig, topics: dict[str, str], roles: dict[str, Role
             producer.poll(0)
         assert producer.flush(30) == 0
         if part == 1:  # redeliver some saga events written so far
-            for r in rng.sample(rig.read(topics["events"]), 40):
-                rig.produce_raw(topics["events"], r.partition, r.value)
+            redeliver(rig, topics["events"], rng, 40)
         if part < len(cuts):
             time.sleep(rng.uniform(0.2, 2.0))  # a random point in the roles' work
             victim = roles[rng.choice(["inventory", "payment", "shipping"])]
             victim.kill()
             victim.start()
+
+
+def redeliver(rig: StreamRig, topic: str, rng: random.Random, count: int) -> None:
+    """Write ``count`` of the records in ``topic`` again, each to its partition."""
+    written: list[Record] = []
+
+    def enough() -> bool:
+        written[:] = rig.read(topic)
+        return len(written) >= count
+
+    rig.wait_for(f"{count} records in {topic}", enough, 60)
+    for r in rng.sample(written, count):
+        rig.produce_raw(topic, r.partition, r.value)
 
 
 def check_outcomes(rig: StreamRig, topics: dict[str, str], roles: dict[str, Role],

@@ -143,3 +143,15 @@ def test_real_stock_runs_out_per_partition() -> None:
                                  "amount_cents": 10}, 0)  # fmt: skip
     assert [e["type"] for _, e in first + second] == ["InventoryReserved", "OutOfStock"]
     assert inventory.stock == {"a": 1}
+
+
+def test_an_answer_carries_the_attempt_of_its_own_step() -> None:
+    payment = Payment(Knobs())
+    reserved_late = saga_event("InventoryReserved", "o-5", attempt=2, amount_cents=10)
+    [(_, charged)] = payment.on_event(reserved_late, 0)
+    assert (charged["attempt"], charged["event_id"]) == (1, event_id("o-5", "charge", 1))
+    shipping = Shipping(Knobs())
+    retry = {**saga_event("PaymentCharged", "o-6", amount_cents=10),
+             "type": "StepRetryRequested", "step": "retry:ship", "attempt": 3}  # fmt: skip
+    [(_, shipped)] = shipping.on_event(retry, 0)
+    assert (shipped["step"], shipped["attempt"]) == ("ship", 3)
