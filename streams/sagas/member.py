@@ -23,7 +23,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Pro
 from confluent_kafka import TopicPartition as TP
 
 from producers.deserializer import AvroDeserializer
-from producers.errors import WireFormatError
+from producers.errors import UnknownTopicError, WireFormatError
 from producers.registry_client import RegistryClient
 from producers.serializer import AvroSerializer
 from producers.topics import TopicSpec, ensure_topics, partitions_of
@@ -31,6 +31,7 @@ from schemas.loader import load
 from streams.errors import CheckpointError
 from streams.runner.clients import member_consumer
 from streams.sagas import metrics
+from streams.sagas.errors import SagaTopologyError
 from streams.sagas.events import from_order_placed, normalized, now_ms
 from streams.state.checkpoints import CheckpointStore, committed_hints, partition_key
 
@@ -108,6 +109,12 @@ class SagaMember:
             TopicSpec(s.alerts_topic, 1, s.replication_factor),
             TopicSpec(ckpt, self.partitions, s.replication_factor, compacted=True),
         ])  # fmt: skip
+        events = _partition_count(s.bootstrap_servers, s.events_topic)
+        if events != self.partitions:
+            raise SagaTopologyError(
+                f"{s.events_topic} has {events} partitions and {s.orders_topic} "
+                f"{self.partitions}: a saga's events must share its order's partition"
+            )
         registry = RegistryClient(s.registry_url)
         self._decoder = AvroDeserializer(registry)
         self._encoders = {
@@ -241,6 +248,18 @@ class SagaMember:
         if self.reads_orders:
             self._orders.incremental_unassign([TP(self.settings.orders_topic, p) for p in gone])
         log.info("saga partitions released", extra={"role": self.role, "partitions": gone})
+
+
+def _partition_count(bootstrap_servers: str, topic: str, wait_s: float = 10.0) -> int:
+    """Partitions of a topic just created (its metadata may lag the creation a moment)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return len(partitions_of(bootstrap_servers, topic))
+        except UnknownTopicError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)  # polling the broker's metadata, bounded by wait_s
 
 
 def _at(offset: int | None) -> int:

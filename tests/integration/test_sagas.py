@@ -236,3 +236,19 @@ def check_tables(roles: dict[str, Role], firsts: dict[tuple[str, str], dict[str,
                 for sku, n in p["tables"]["stock"].items():
                     left[sku] += KNOBS.initial_stock - n
             assert +left == held
+
+
+def test_saga_events_of_another_partition_count_are_refused(rig: StreamRig) -> None:
+    orders_topic, events = rig.source("orders", 4), rig.source("saga-events", 2)
+    env = {**os.environ, "TIDE_KAFKA__BOOTSTRAP_SERVERS": rig.bootstrap_servers,
+           "TIDE_REGISTRY__URL": rig.registry_url}  # fmt: skip
+    tide = Path(sys.executable).with_name("tide")
+    done = subprocess.run(
+        [str(tide), "sagas", "serve", "--role", "payment", "--port", str(free_port()),
+         "--orders-topic", orders_topic, "--events-topic", events,
+         "--alerts-topic", rig.name("saga-alerts")],
+        env=env, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert f"{events} has 2 partitions and {orders_topic} 4" in done.stderr.decode()
+    assert b"Traceback" not in done.stderr
