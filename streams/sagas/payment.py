@@ -18,7 +18,7 @@ class Payment(Participant):
         super().__init__(*args)
         self.charges: dict[str, int] = {}  # saga → cents charged
         self.refunds: dict[str, int] = {}  # saga → cents refunded
-        self.declined: list[str] = []
+        self.declined: dict[str, int] = {}  # saga → cents declined
 
     def trigger(self, event: dict[str, Any]) -> str | None:
         return TRIGGERS.get(event["type"])
@@ -28,16 +28,22 @@ class Payment(Participant):
         common = {"attempt": attempt, "items": facts["items"],
                   "currency": facts.get("currency", "EUR")}  # fmt: skip
         if step == "refund":
-            refunded = self.charges.get(saga, 0)
-            self.refunds[saga] = refunded
-            return saga_event("PaymentRefunded", saga, amount_cents=refunded,
+            return saga_event("PaymentRefunded", saga, amount_cents=self.charges.get(saga, 0),
                               reason=facts.get("reason"), **common)  # fmt: skip
         if self.knobs.declined(saga):
-            self.declined.append(saga)
             return saga_event("PaymentDeclined", saga, amount_cents=amount,
                               reason="card declined (knob)", **common)  # fmt: skip
-        self.charges[saga] = amount
         return saga_event("PaymentCharged", saga, amount_cents=amount, **common)
+
+    def _table(self, kind: str) -> dict[str, int]:
+        return {"PaymentCharged": self.charges, "PaymentRefunded": self.refunds,
+                "PaymentDeclined": self.declined}[kind]  # fmt: skip
+
+    def apply(self, answer: dict[str, Any]) -> None:
+        self._table(answer["type"])[answer["saga_id"]] = answer["amount_cents"]
+
+    def unapply(self, answer: dict[str, Any]) -> None:
+        self._table(answer["type"]).pop(answer["saga_id"], None)
 
     def tables(self) -> dict[str, Any]:
         return {"charges": self.charges, "refunds": self.refunds, "declined": self.declined}

@@ -14,8 +14,7 @@ class Shipping(Participant):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.scheduled: list[str] = []
-        self.failed: list[str] = []
+        self.shipments: dict[str, str] = {}  # saga → ShipmentScheduled or ShipmentFailed
 
     def trigger(self, event: dict[str, Any]) -> str | None:
         return "ship" if event["type"] == "PaymentCharged" else None
@@ -26,13 +25,17 @@ class Shipping(Participant):
                   "amount_cents": int(facts["amount_cents"]),
                   "currency": facts.get("currency", "EUR")}  # fmt: skip
         if self.knobs.ship_fails(saga):
-            self.failed.append(saga)
             return saga_event("ShipmentFailed", saga, reason="no carrier slot (knob)", **common)
-        self.scheduled.append(saga)
         return saga_event("ShipmentScheduled", saga, **common)
 
+    def apply(self, answer: dict[str, Any]) -> None:
+        self.shipments[answer["saga_id"]] = answer["type"]
+
+    def unapply(self, answer: dict[str, Any]) -> None:
+        self.shipments.pop(answer["saga_id"], None)
+
     def tables(self) -> dict[str, Any]:
-        return {"scheduled": self.scheduled, "failed": self.failed}
+        return {"shipments": self.shipments}
 
     def load_tables(self, body: dict[str, Any]) -> None:
-        self.scheduled, self.failed = body["scheduled"], body["failed"]
+        self.shipments = body["shipments"]

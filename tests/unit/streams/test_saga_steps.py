@@ -91,14 +91,45 @@ def test_outcomes_follow_the_knobs_and_compensate_in_reverse() -> None:
 
 def test_a_restored_participant_re_emits_the_same_event() -> None:
     payment = Payment(KNOBS)
+    before = json.loads(json.dumps(payment.dump()))
     trigger = saga_event("InventoryReserved", "o-1", amount_cents=500,
                          items=[{"sku": "a", "quantity": 1}])  # fmt: skip
     [(_, first)] = payment.on_event(trigger, 0)
-    restored = Payment(KNOBS)
-    restored.load(json.loads(json.dumps(payment.dump())))
-    assert restored.on_event(trigger, 0) == [("events", first)]
     assert first["event_id"] == event_id("o-1", "charge", 1)
-    assert restored.applied == 1 and sum(restored.charges.values()) <= 500
+    assert payment.on_event(trigger, 0) == []  # a redelivered trigger asks nothing
+    after = Payment(KNOBS)
+    after.load(json.loads(json.dumps(payment.dump())))
+    retry = {**trigger, "type": "StepRetryRequested", "step": "retry:charge", "attempt": 2}
+    assert after.on_event(retry, 0) == [("events", first)]  # asked again: the recorded answer
+    replayed = Payment(KNOBS)
+    replayed.load(before)  # a checkpoint from before the trigger: replayed, decided again
+    [(_, again)] = replayed.on_event(trigger, 0)
+    assert (again["event_id"], again["amount_cents"]) == (first["event_id"], 500)
+    replayed.on_event(first, 0)  # its answer read back: the same, applied once
+    assert replayed.applied == 1 and replayed.charges == {"o-1": 500}
+
+
+def test_a_replay_that_decides_otherwise_adopts_the_log() -> None:
+    lines = [{"sku": "a", "quantity": 2}]
+    o1, o2 = ({"saga_id": s, "type": "OrderPlaced", "items": lines, "amount_cents": 10}
+              for s in ("o-1", "o-2"))  # fmt: skip
+    first = Inventory(Knobs(initial_stock=2))
+    [(_, reserved1)] = first.on_order(o1, 0)
+    checkpoint = json.loads(json.dumps(first.dump()))
+    declined = saga_event("PaymentDeclined", "o-1", amount_cents=10, items=lines)
+    [(_, released)] = first.on_event(declined, 0)
+    [(_, reserved2)] = first.on_order(o2, 0)  # after the release: stock enough
+    assert reserved2["type"] == "InventoryReserved"
+    log = [reserved1, declined, released, reserved2]
+    replay = Inventory(Knobs(initial_stock=2))
+    replay.load(checkpoint)
+    [(_, short)] = replay.on_order(o2, 0)  # `orders` read first this time: no stock left
+    assert short["type"] == "OutOfStock"
+    asked = [(e["type"], e["saga_id"]) for event in log for _, e in replay.on_event(event, 0)]
+    assert asked == [("InventoryReleased", "o-1"), ("SagaCancelled", "o-1")]  # none for o-2
+    assert replay.on_event(short, 0) == []  # its copy in the log, later: nothing
+    assert replay.tables() == first.tables()
+    assert replay.reservations == {"o-1": lines, "o-2": lines} and replay.stock == {"a": 0}
 
 
 def test_a_late_step_is_retried_with_backoff_then_parked_and_resumes() -> None:
