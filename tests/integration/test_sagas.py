@@ -41,8 +41,10 @@ SAGAS = 300
 class Role:
     """`tide sagas serve --role ROLE` as a process of its own, to kill -9 and start again."""
 
-    def __init__(self, rig: StreamRig, role: str, topics: dict[str, str]) -> None:
+    def __init__(self, rig: StreamRig, role: str, topics: dict[str, str], knobs: Knobs = KNOBS,
+                 step_timeout_s: float = 2.0, max_attempts: int = 12) -> None:  # fmt: skip
         self.rig, self.role, self.topics, self.starts = rig, role, topics, 0
+        self.knobs, self.timing = knobs, (step_timeout_s, max_attempts)
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
@@ -55,7 +57,7 @@ class Role:
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "TIDE_KAFKA__BOOTSTRAP_SERVERS": self.rig.bootstrap_servers,
                "TIDE_REGISTRY__URL": self.rig.registry_url, "TIDE_LOG_LEVEL": "INFO"}  # fmt: skip
-        k = KNOBS
+        k = self.knobs
         knobs = ["--seed", k.seed, "--stockout-rate", k.stockout_rate, "--decline-rate",
                  k.decline_rate, "--ship-fail-rate", k.ship_fail_rate, "--delay-rate",
                  k.delay_rate, "--delay-s", k.delay_s]  # fmt: skip
@@ -65,7 +67,8 @@ class Role:
                 [str(tide), "sagas", "serve", "--role", self.role, "--port", str(port),
                  "--orders-topic", self.topics["orders"], "--events-topic", self.topics["events"],
                  "--alerts-topic", self.topics["alerts"], "--session-timeout-s", "6",
-                 "--step-timeout-s", "2", "--max-attempts", "12", *map(str, knobs)],
+                 "--step-timeout-s", str(self.timing[0]), "--max-attempts", str(self.timing[1]),
+                 *map(str, knobs)],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         self.starts += 1
@@ -125,6 +128,8 @@ def run_with_kills(rig: StreamRig, topics: dict[str, str], roles: dict[str, Role
                                 load("orders").schema_str)  # fmt: skip
     producer = Producer(ProducerConfig(rig.bootstrap_servers).librdkafka())
     cuts = sorted(rng.sample(range(1, len(sent)), 3))
+    victims = [*rng.sample(["inventory", "payment", "shipping"], 2), "state"]
+    rng.shuffle(victims)
     for part, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(sent)], strict=True)):
         for key, event in sent[lo:hi]:
             producer.produce(topics["orders"], serializer.encode(event), key.encode())
@@ -134,7 +139,7 @@ def run_with_kills(rig: StreamRig, topics: dict[str, str], roles: dict[str, Role
             redeliver(rig, topics["events"], rng, 40)
         if part < len(cuts):
             time.sleep(rng.uniform(0.2, 2.0))  # a random point in the roles' work
-            victim = roles[rng.choice(["inventory", "payment", "shipping"])]
+            victim = roles[victims[part]]
             victim.kill()
             victim.start()
 
@@ -252,3 +257,38 @@ def test_saga_events_of_another_partition_count_are_refused(rig: StreamRig) -> N
     assert done.returncode == 1
     assert f"{events} has 2 partitions and {orders_topic} 4" in done.stderr.decode()
     assert b"Traceback" not in done.stderr
+
+
+def test_a_step_late_past_its_retries_is_parked_alerted_and_resumed(rig: StreamRig) -> None:
+    topics = {"orders": rig.source("orders", 2), "events": rig.name("saga-events"),
+              "alerts": rig.name("saga-alerts")}  # fmt: skip
+    knobs = Knobs(seed=3, decline_rate=0.3, delay_rate=1.0, delay_s=2.5)
+    placed = dict(placed_orders(20))
+    every = Role(rig, "all", topics, knobs, step_timeout_s=0.4, max_attempts=2)
+    try:
+        every.start()  # all four roles in one process
+        serializer = AvroSerializer(rig.registry, f"{topics['orders']}-value",
+                                    load("orders").schema_str)  # fmt: skip
+        producer = Producer(ProducerConfig(rig.bootstrap_servers).librdkafka())
+        for key, event in placed.items():
+            producer.produce(topics["orders"], serializer.encode(event), key.encode())
+        assert producer.flush(30) == 0
+
+        def outcomes() -> Counter[str]:
+            return Counter(s["outcome"] for s in every.get("/sagas")["sagas"])
+
+        def ended() -> bool:
+            now = outcomes()
+            return now["CONFIRMED"] + now["CANCELLED"] == len(placed)
+
+        rig.wait_for("a saga parked", lambda: outcomes()["STUCK"] > 0, 60, lambda: str(outcomes()))
+        rig.wait_for("every saga to end", ended, 90, lambda: str(outcomes()))
+        for saga_id in placed:
+            assert every.get(f"/sagas/{saga_id}")["outcome"] == expected_outcome(knobs, saga_id)[0]
+        alerts = rig.decoded(rig.read(topics["alerts"]))
+        assert alerts and {a["saga_id"] for a in alerts} <= set(placed)
+        assert all(a["attempts"] == 2 for a in alerts)
+        metrics = httpx.get(f"{every.url}/metrics", timeout=10).text
+        assert 'tide_saga_events_emitted_total{role="state",type="SagaAlert"}' in metrics
+    finally:
+        every.kill()
