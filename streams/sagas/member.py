@@ -37,6 +37,7 @@ from streams.state.checkpoints import CheckpointStore, committed_hints, partitio
 
 log = logging.getLogger(__name__)
 MAGIC = b"TSG1"
+TICK_S = 0.1  # how often held answers and overdue steps are looked for
 Out = tuple[str, dict[str, Any]]
 
 
@@ -100,14 +101,15 @@ class SagaMember:
         self.partitions = 0
         self.ready = threading.Event()
 
-    def run(self) -> None:
+    def _ensure_topics(self) -> None:
+        """Create the saga's topics if missing; SagaTopologyError if they do not fit `orders`."""
         s = self.settings
         self.partitions = len(partitions_of(s.bootstrap_servers, s.orders_topic))
-        ckpt = s.checkpoint_topic(self.role)
         ensure_topics(s.bootstrap_servers, [
             TopicSpec(s.events_topic, self.partitions, s.replication_factor),
             TopicSpec(s.alerts_topic, 1, s.replication_factor),
-            TopicSpec(ckpt, self.partitions, s.replication_factor, compacted=True),
+            TopicSpec(s.checkpoint_topic(self.role), self.partitions, s.replication_factor,
+                      compacted=True),
         ])  # fmt: skip
         events = _partition_count(s.bootstrap_servers, s.events_topic)
         if events != self.partitions:
@@ -115,6 +117,10 @@ class SagaMember:
                 f"{s.events_topic} has {events} partitions and {s.orders_topic} "
                 f"{self.partitions}: a saga's events must share its order's partition"
             )
+
+    def run(self) -> None:
+        s = self.settings
+        self._ensure_topics()
         registry = RegistryClient(s.registry_url)
         self._decoder = AvroDeserializer(registry)
         self._encoders = {
@@ -126,7 +132,8 @@ class SagaMember:
         self._producer = Producer({"bootstrap.servers": s.bootstrap_servers, "acks": "all",
                                    "enable.idempotence": True, "linger.ms": 2,
                                    "log_level": 3})  # fmt: skip
-        self._store = CheckpointStore(s.bootstrap_servers, ckpt, self._producer)
+        self._store = CheckpointStore(s.bootstrap_servers, s.checkpoint_topic(self.role),
+                                      self._producer)  # fmt: skip
         self._group = member_consumer(s.bootstrap_servers, s.group_id(self.role),
                                       f"tide-saga-{self.role}", s.session_timeout_s)  # fmt: skip
         self._orders = Consumer({"bootstrap.servers": s.bootstrap_servers,
@@ -144,14 +151,16 @@ class SagaMember:
             registry.close()
 
     def _loop(self) -> None:
-        last = time.monotonic()
+        last = ticked = time.monotonic()
         while not self.stop_event.is_set():
             for m in self._group.consume(500, timeout=0.1):
                 self._take(m, orders=False)
             if self.reads_orders:
                 for m in self._orders.consume(500, timeout=0.05):
                     self._take(m, orders=True)
-            self._tick()
+            if time.monotonic() - ticked >= TICK_S:  # a tick looks at every saga it holds
+                self._tick()
+                ticked = time.monotonic()
             if time.monotonic() - last >= self.settings.checkpoint_interval_s:
                 self._checkpoint(list(self.slots))
                 last = time.monotonic()
