@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "produce": ("tide.cli.produce_cmd", "app", True),
     "projections": ("tide.cli.projections_cmd", "app", True),
     "orders": ("tide.cli.orders_cmd", "app", True),
+    "sagas": ("tide.cli.sagas_cmd", "app", True),
     "worker": ("tide.cli.worker_cmd", "worker", False),
     "sql": ("tide.cli.sql_cmd", "app", True),
     "lake": ("tide.cli.lake_cmd", "app", True),

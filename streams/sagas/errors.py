@@ -1,0 +1,7 @@
+"""Errors of the saga members."""
+
+from streams.errors import StreamError
+
+
+class SagaTopologyError(StreamError):
+    """``saga-events`` and ``orders`` do not have the same number of partitions."""
