@@ -4,10 +4,14 @@ table has its rows, the SQL box runs a SELECT and refuses a DROP, the subject is
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -162,3 +166,25 @@ def test_the_page_is_served_and_uses_the_api(console: Console) -> None:
     overview = console.json("/api/overview")
     assert {p["name"]: p["health"] for p in overview["configured"]}["broker"] == "healthy"
     assert "tide_console_requests_total" in console.get("/metrics").text
+
+
+def test_the_page_renders_every_section_from_the_live_api(console: Console) -> None:
+    """The page's own script, run by Node with a minimal DOM against this console."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the page's script is not run")
+    script = Path(__file__).with_name("console_page.mjs")
+    run = subprocess.run([node, str(script), console.url], capture_output=True, text=True,
+                         timeout=60, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    shown = json.loads(run.stdout)
+    assert console.topic in shown["#topics .body"]
+    assert f'<td class="num">{RECORDS}</td>' in shown["#topics .body"]
+    assert console.group in shown["#groups .body"]
+    assert console.topic in shown["#lake .body"]
+    assert f"{console.topic}-value" in shown["#schemas .body"]
+    assert "SUCCEEDED" in shown["#jobs .body"]
+    assert "healthy" in shown["#overview .body"]
+    assert "no window worker found" in shown["#streams .body"]
+    assert "<polyline" in shown["rate"]
+    assert not any('class="error"' in html for html in shown.values())

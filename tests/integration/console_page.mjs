@@ -1,0 +1,17 @@
+// Runs the console page's script in Node against a live console (argv[2]: its base URL), with
+// a minimal DOM; prints what each section rendered after the first poll, as JSON.
+
+const base = process.argv[2];
+const html = await (await fetch(base + "/")).text();
+const script = html.slice(html.indexOf("<script>") + 8, html.indexOf("</script>"));
+const elements = {};
+const element = (key) => (elements[key] ??= { innerHTML: "", textContent: "", addEventListener() {} });
+globalThis.document = { querySelector: element, getElementById: element };
+const realFetch = globalThis.fetch;
+globalThis.fetch = (url, options) => realFetch(base + url, options);
+let polled;
+const firstPoll = new Promise((resolve) => { polled = resolve; });
+new Function("setTimeout", script)(() => polled());  // the page's next poll: not taken
+await firstPoll;
+const out = Object.fromEntries(Object.entries(elements).map(([k, v]) => [k, v.innerHTML || v.textContent]));
+process.stdout.write(JSON.stringify(out));
