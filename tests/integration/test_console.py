@@ -186,5 +186,6 @@ def test_the_page_renders_every_section_from_the_live_api(console: Console) -> N
     assert "SUCCEEDED" in shown["#jobs .body"]
     assert "healthy" in shown["#overview .body"]
     assert "no window worker found" in shown["#streams .body"]
+    assert "clicks_per_minute" in shown["#streams .body"]  # a shipped job, not started here
     assert "<polyline" in shown["rate"]
     assert not any('class="error"' in html for html in shown.values())

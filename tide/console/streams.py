@@ -1,15 +1,23 @@
 """Streams: per window job and partition, the watermark (as a time and as a lag behind now),
-consumer lag, late events and dead letters, read from every worker's /metrics."""
+consumer lag, late events and dead letters, read from every worker's /metrics; and each known
+job's group lag on its source as the broker has it (``tide.ops.lag``), which needs no worker."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
+from streams.jobs.base import WindowJob
 from tide.console import worker_metrics
 from tide.console.context import ConsoleContext
 from tide.console.errors import WorkerMetricsError
+from tide.console.topics import servers
+from tide.errors import TideError
+from tide.ops.errors import UnknownGroupError
+from tide.ops.lag import group_lag
 from tide.ops.record_view import iso_ms
+from tide.ops.streams import known_jobs
 
 
 def streams(ctx: ConsoleContext) -> dict[str, Any]:
@@ -27,7 +35,27 @@ def streams(ctx: ConsoleContext) -> dict[str, Any]:
         for job in jobs:
             _times(job, now_ms)
         workers.append({"url": url, "error": None, "jobs": jobs})
-    return {"now_ms": now_ms, "workers": workers}
+    return {"now_ms": now_ms, "workers": workers, **_group_lags(ctx)}
+
+
+def _group_lags(ctx: ConsoleContext) -> dict[str, Any]:
+    """Per known job, its group's committed offset, end and lag on each source partition
+    (the runner commits its source positions for lag tools); an error is said once."""
+    try:
+        bootstrap = servers(ctx)
+        rows = [_group_lag(bootstrap, job) for job in known_jobs(ctx.settings).values()]
+    except TideError as e:
+        return {"groups": [], "groups_error": str(e)}
+    return {"groups": rows, "groups_error": None}
+
+
+def _group_lag(bootstrap: str, job: WindowJob) -> dict[str, Any]:
+    try:
+        lags = [p for p in group_lag(bootstrap, job.group_id) if p.topic == job.source]
+    except UnknownGroupError:
+        lags = []  # never started on this broker
+    return {"job": job.name, "source": job.source, "group": job.group_id,
+            "partitions": [{**asdict(p), "lag": p.lag} for p in lags]}  # fmt: skip
 
 
 def _times(job: dict[str, Any], now_ms: int) -> None:
