@@ -61,6 +61,12 @@ def _commit(broker: EmbeddedBroker, topic: str, group: str, offsets: dict[int, i
         consumer.close()
 
 
+def _with_note(schema_str: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_str)
+    note = {"name": "note", "type": ["null", "string"], "default": None}
+    return {**schema, "fields": [*schema["fields"], note]}
+
+
 @pytest.fixture(scope="module")
 def console(
     tmp_path_factory: pytest.TempPathFactory, broker: EmbeddedBroker, registry_url: str
@@ -76,6 +82,8 @@ def console(
     _commit(broker, topic, group, {0: 2, 1: 6})
     env = environment(data_dir, broker, registry_url)
     ok(tide(env, "jobs", "submit", "land", "--topic", topic))
+    with RegistryClient(registry_url) as registry:  # a second version, for the diff
+        registry.register(f"{topic}-value", json.dumps(_with_note(load("clicks").schema_str)))
     port = free_port()
     server = ServerProcess("console", [sys.executable, "-m", "tide", "console", "--port",
                                        str(port)], data_dir / "console.log", env)  # fmt: skip
@@ -153,7 +161,15 @@ def test_jobs_and_schemas_list_the_landing_and_the_subject(console: Console) -> 
     assert jobs[0]["args"]["topic"] == console.topic
     subjects = {s["subject"]: s for s in console.json("/api/schemas")["subjects"]}
     subject = subjects[f"{console.topic}-value"]
-    assert (subject["versions"], subject["schema_type"]) == ([1], "AVRO")
+    assert (subject["versions"], subject["schema_type"]) == ([1, 2], "AVRO")
+    diff = console.json("/api/schemas/diff", subject=f"{console.topic}-value", old="1")
+    assert (diff["from"], diff["to"]) == (1, 2)
+    assert [(c["path"], c["kind"]) for c in diff["changes"]] == [
+        ("note", "field added (with default)")
+    ]
+    assert diff["backward"]["compatible"] is True
+    unknown = console.get("/api/schemas/diff", subject="no-such-subject", old="1")
+    assert unknown.status_code == 404
 
 
 def test_the_page_is_served_and_uses_the_api(console: Console) -> None:
