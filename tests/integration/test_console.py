@@ -190,7 +190,8 @@ def test_the_page_renders_every_section_from_the_live_api(console: Console) -> N
     if node is None:
         pytest.skip("node is not installed: the page's script is not run")
     script = Path(__file__).with_name("console_page.mjs")
-    run = subprocess.run([node, str(script), console.url], capture_output=True, text=True,
+    subject = f"{console.topic}-value"
+    run = subprocess.run([node, str(script), console.url, subject], capture_output=True, text=True,
                          timeout=60, check=False)  # fmt: skip
     assert run.returncode == 0, run.stderr
     shown = json.loads(run.stdout)
@@ -204,4 +205,9 @@ def test_the_page_renders_every_section_from_the_live_api(console: Console) -> N
     assert "no window worker found" in shown["#streams .body"]
     assert "clicks_per_minute" in shown["#streams .body"]  # a shipped job, not started here
     assert "<polyline" in shown["rate"]
+    assert f'data-browse="{console.topic}"' in shown["#topics .body"]
+    assert f'data-subject="{subject}"' in shown["#schemas .body"]
+    assert f"{subject}: v1 → v2" in shown["#schemas .detail"]
+    assert "field added (with default)" in shown["#schemas .detail"]
+    assert "backward: compatible" in shown["#schemas .detail"]
     assert not any('class="error"' in html for html in shown.values())

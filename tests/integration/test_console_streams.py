@@ -81,6 +81,8 @@ def test_streams_show_watermarks_events_dead_letters_and_group_lag(
 
     job = next(j for w in shown["workers"] for j in w["jobs"] if j["job"] == spec["name"])
     assert shown["workers"][0]["url"] == worker_url
+    assert job["checkpoints"] >= 1
+    assert job["checkpoint_mean_ms"] > 0
     for partition in job["partitions"]:
         assert partition["watermark"].startswith(time.strftime("%Y-", time.gmtime(t0 / 1000)))
         assert 3000 < partition["behind_s"] < 3700

@@ -58,7 +58,8 @@ def by_labels(samples: Samples, name: str, *labels: str) -> dict[tuple[str, ...]
 
 
 def summary(samples: Samples) -> dict[str, Any]:
-    """Per job: its partitions (watermark, lag, idle), late events, dead letters, results."""
+    """Per job: its partitions (watermark, lag, idle, events read), late events, dead letters,
+    the operator watermark, checkpoints taken and their mean duration, runner restarts."""
     marks = by_labels(samples, "tide_stream_partition_watermark_ms", "job", "partition")
     lags = by_labels(samples, "tide_stream_consumer_lag", "job", "partition")
     idle = by_labels(samples, "tide_stream_partition_idle", "job", "partition")
@@ -67,6 +68,9 @@ def summary(samples: Samples) -> dict[str, Any]:
         "late": by_labels(samples, "tide_stream_late_events_total", "job"),
         "dead_letters": by_labels(samples, "tide_stream_dead_letters_total", "job"),
         "operator_watermark_ms": by_labels(samples, "tide_stream_operator_watermark_ms", "job"),
+        "checkpoints": by_labels(samples, "tide_stream_checkpoint_seconds_count", "job"),
+        "checkpoint_seconds": by_labels(samples, "tide_stream_checkpoint_seconds_sum", "job"),
+        "restarts": by_labels(samples, "tide_stream_runner_restarts_total", "job"),
     }
     jobs: dict[str, Any] = {}
     for job, partition in sorted(set(marks) | set(lags) | set(idle) | set(events)):
@@ -83,6 +87,11 @@ def summary(samples: Samples) -> dict[str, Any]:
     for job, entry in jobs.items():
         for key, values in per_job.items():
             entry[key] = _int(values.get((job,)))
+        total_s, count = per_job["checkpoint_seconds"].get((job,)), entry["checkpoints"]
+        entry["checkpoint_mean_ms"] = (
+            round(total_s * 1000 / count, 1) if count and total_s else None
+        )
+        del entry["checkpoint_seconds"]
     return {"jobs": [jobs[name] for name in sorted(jobs)]}
 
 

@@ -48,12 +48,15 @@ def test_jobs_partitions_watermarks_lag_late_and_dead_letters(worker_url: str) -
     metrics.LATE.labels(JOB).inc(3)
     metrics.DEAD.labels(JOB).inc(2)
     metrics.OPERATOR_WATERMARK.labels(JOB).set(1_796_000_000_000)
+    metrics.CHECKPOINT_SECONDS.labels(JOB).observe(0.010)
+    metrics.CHECKPOINT_SECONDS.labels(JOB).observe(0.030)
 
     jobs = {j["job"]: j for j in summary(scrape(worker_url))["jobs"]}
 
     job = jobs[JOB]
     assert (job["late"], job["dead_letters"]) == (3, 2)
     assert job["operator_watermark_ms"] == 1_796_000_000_000
+    assert (job["checkpoints"], job["checkpoint_mean_ms"], job["restarts"]) == (2, 20.0, None)
     first, second = job["partitions"]
     assert first == {"partition": 0, "watermark_ms": 1_796_000_000_000, "consumer_lag": 7,
                      "idle": False, "events_in": 12}  # fmt: skip
