@@ -14,8 +14,7 @@ from tide.console.context import ConsoleContext
 from tide.console.errors import WorkerMetricsError
 from tide.console.topics import servers
 from tide.errors import TideError
-from tide.ops.errors import UnknownGroupError
-from tide.ops.lag import group_lag
+from tide.ops.lag import committed_lag, list_groups
 from tide.ops.record_view import iso_ms
 from tide.ops.streams import known_jobs
 
@@ -43,17 +42,17 @@ def _group_lags(ctx: ConsoleContext) -> dict[str, Any]:
     (the runner commits its source positions for lag tools); an error is said once."""
     try:
         bootstrap = servers(ctx)
-        rows = [_group_lag(bootstrap, job) for job in known_jobs(ctx.settings).values()]
+        known = {g.group for g in list_groups(bootstrap)}
+        rows = [_group_lag(bootstrap, job, known) for job in known_jobs(ctx.settings).values()]
     except TideError as e:
         return {"groups": [], "groups_error": str(e)}
     return {"groups": rows, "groups_error": None}
 
 
-def _group_lag(bootstrap: str, job: WindowJob) -> dict[str, Any]:
-    try:
-        lags = [p for p in group_lag(bootstrap, job.group_id) if p.topic == job.source]
-    except UnknownGroupError:
-        lags = []  # never started on this broker
+def _group_lag(bootstrap: str, job: WindowJob, known: set[str]) -> dict[str, Any]:
+    lags = []  # a group not known: the job never ran on this broker
+    if job.group_id in known:
+        lags = [p for p in committed_lag(bootstrap, job.group_id) if p.topic == job.source]
     return {"job": job.name, "source": job.source, "group": job.group_id,
             "partitions": [{**asdict(p), "lag": p.lag} for p in lags]}  # fmt: skip
 

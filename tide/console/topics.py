@@ -10,7 +10,7 @@ from producers.errors import BrokerUnavailableError
 from tide.console.context import ConsoleContext
 from tide.console.errors import BadParameterError
 from tide.ops.consume import ConsumeRequest, consume, parse_start
-from tide.ops.lag import group_lag, list_groups
+from tide.ops.lag import committed_lag, group_lag, list_groups
 from tide.ops.topic_info import describe_topic, list_topics
 from tide.stack.broker import metadata_ok
 
@@ -58,7 +58,7 @@ def groups(ctx: ConsoleContext) -> dict[str, Any]:
     bootstrap = servers(ctx)
     out = []
     for info in list_groups(bootstrap):
-        lags = group_lag(bootstrap, info.group)
+        lags = committed_lag(bootstrap, info.group)
         known = [p.lag for p in lags if p.lag is not None]
         out.append({"group": info.group, "state": info.state,
                     "topics": sorted({p.topic for p in lags}),
