@@ -13,12 +13,13 @@ from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from tide.console import metrics
 from tide.console.context import ConsoleContext
-from tide.console.http_errors import classify, error_response
+from tide.console.http_errors import classify, error_response, invalid_request
 from tide.console.routes import add_routes
 
 Next = Callable[[Request], Awaitable[Response]]
@@ -45,6 +46,12 @@ def create_app(ctx: ConsoleContext) -> FastAPI:
         title="Tide console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
     )
     app.middleware("http")(_count)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(_: Request, error: RequestValidationError) -> Response:
+        metrics.ERRORS.labels("bad_parameter").inc()
+        return invalid_request(error)
+
     add_routes(app, ctx, answer)
 
     @app.get("/", response_class=HTMLResponse)

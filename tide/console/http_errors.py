@@ -7,6 +7,7 @@ parameter); 503 names the dependency that is down (``broker``, ``registry``, ``l
 
 from __future__ import annotations
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from jobs.errors import JobError, UnknownJobError
@@ -64,3 +65,12 @@ def error_response(error: Exception) -> JSONResponse:
     if status == 503:
         body["dependency"] = cause
     return JSONResponse(body, status_code=status)
+
+
+def invalid_request(error: RequestValidationError) -> JSONResponse:
+    """A query parameter FastAPI could not read (``limit=ten``): 400 naming it, as ours."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in e['loc'][1:]) or 'request'}: {e['msg']}"
+        for e in error.errors()
+    )
+    return JSONResponse({"error": "bad_parameter", "message": problems}, status_code=400)

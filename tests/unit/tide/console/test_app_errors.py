@@ -73,3 +73,9 @@ def test_the_page_and_the_console_metrics_are_served(client: TestClient) -> None
     text = client.get("/metrics").text
     assert 'tide_console_requests_total{route="/api/topics",status="503"}' in text
     assert 'tide_console_errors_total{cause="broker"}' in text
+
+
+def test_a_parameter_of_the_wrong_kind_is_a_400_naming_it(client: TestClient) -> None:
+    response = client.get("/api/topics/t/messages", params={"limit": "ten"})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("limit: ")
