@@ -5,7 +5,9 @@ table has its rows, the SQL box runs a SELECT and refuses a DROP, the subject is
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -211,3 +213,16 @@ def test_the_page_renders_every_section_from_the_live_api(console: Console) -> N
     assert "field added (with default)" in shown["#schemas .detail"]
     assert "backward: compatible" in shown["#schemas .detail"]
     assert not any('class="error"' in html for html in shown.values())
+
+
+def test_a_taken_port_is_refused_in_one_line_naming_its_holder(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        env = {**os.environ, "TIDE_DATA_DIR": str(tmp_path)}
+        argv = [sys.executable, "-m", "tide", "console", "--port", str(port)]
+        run = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 1
+    assert f"error: port {port} is taken by pid {os.getpid()}" in run.stderr
+    assert "Traceback" not in run.stderr

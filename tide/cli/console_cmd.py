@@ -10,7 +10,9 @@ from tide import logs
 from tide.cli.context import settings
 from tide.cli.output import console as screen
 from tide.console.context import ConsoleContext
+from tide.console.errors import ConsoleError
 from tide.console.server import serve
+from tide.stack.port_check import holder, taken
 
 
 def console(
@@ -25,6 +27,8 @@ def console(
 ) -> None:
     """Serve the console until Ctrl-C: stack, streams, topics, lake, jobs and schemas."""
     current = settings()
+    if taken(port, host):
+        raise ConsoleError(f"port {port} is taken by {holder(port)}: stop it, or use --port")
     logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))
     screen.print(f"console at http://{host}:{port}/ — Ctrl-C stops it")
     serve(ConsoleContext(current, list(worker)), host, port)
