@@ -10,7 +10,7 @@ import pytest
 
 from streams import metrics
 from tide.console.errors import WorkerMetricsError
-from tide.console.worker_metrics import discovered, scrape, summary
+from tide.console.worker_metrics import scrape, summary
 
 JOB = "console_unit_job"
 
@@ -66,9 +66,3 @@ def test_jobs_partitions_watermarks_lag_late_and_dead_letters(worker_url: str) -
 def test_a_worker_that_does_not_answer_is_named() -> None:
     with pytest.raises(WorkerMetricsError, match=r"127\.0\.0\.1:1/metrics"):
         scrape("http://127.0.0.1:1/metrics", timeout_s=0.5)
-
-
-def test_no_stack_json_no_workers(tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert discovered(Path(str(tmp_path))) == []
