@@ -23,7 +23,16 @@ from confluent_kafka import Consumer, TopicPartition
 from producers.registry_client import RegistryClient
 from producers.serializer import AvroSerializer
 from schemas.loader import load
-from tests.integration.test_operator_tools import click, environment, new_topic, ok, produce, tide
+from tests.integration.test_operator_tools import (
+    T0,
+    click,
+    environment,
+    new_topic,
+    ok,
+    produce,
+    tide,
+)
+from tide.ops.record_view import iso_ms
 from tide.stack.broker import EmbeddedBroker
 from tide.stack.ports import free_port
 from tide.stack.process import ServerProcess
@@ -114,6 +123,11 @@ def test_the_message_browser_decodes_avro_values(console: Console) -> None:
     one = console.json(f"/api/topics/{console.topic}/messages", **{"from": "4"}, partition=1,
                        limit=1)["records"]  # fmt: skip
     assert (one[0]["partition"], one[0]["offset"]) == (1, 4)
+    since = iso_ms(T0 + 6000)  # record i has the timestamp T0 + i s
+    later = console.json(f"/api/topics/{console.topic}/messages", **{"from": since}, limit=50)
+    assert sorted(r["value"]["user_id"] for r in later["records"]) == sorted(
+        f"user-{i}" for i in range(6, RECORDS)
+    )
 
 
 def test_bad_input_to_the_browser_is_a_4xx_naming_it(console: Console) -> None:
@@ -149,6 +163,9 @@ def test_the_lake_shows_the_landed_table_and_the_sql_box_reads_it(console: Conso
     answer = httpx.post(console.url + "/api/sql", json={"sql": sql}, timeout=60)
     assert answer.status_code == 200, answer.text
     assert answer.json()["rows"] == [[RECORDS]]
+    every = sql.replace("count(*) AS n", "*")
+    cut = httpx.post(console.url + "/api/sql", json={"sql": every, "max_rows": 3}, timeout=60)
+    assert (len(cut.json()["rows"]), cut.json()["truncated"]) == (3, True)
     refused = httpx.post(console.url + "/api/sql", json={"sql": f"DROP TABLE {console.topic}"},
                          timeout=60)  # fmt: skip
     assert refused.status_code == 403
