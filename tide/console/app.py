@@ -7,6 +7,7 @@ that is down fails only the sections that need it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -22,6 +23,7 @@ from tide.console.context import ConsoleContext
 from tide.console.http_errors import classify, error_response, invalid_request
 from tide.console.routes import add_routes
 
+log = logging.getLogger(__name__)
 Next = Callable[[Request], Awaitable[Response]]
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -31,7 +33,10 @@ async def answer(work: Callable[..., dict[str, Any]], *args: Any) -> Response:
     try:
         body = await run_in_threadpool(work, *args)
     except Exception as e:  # every section error becomes an answer, never a blank page
-        metrics.ERRORS.labels(classify(e)[1]).inc()
+        status, cause = classify(e)
+        metrics.ERRORS.labels(cause).inc()
+        if status == 500:
+            log.exception("console section failed", extra={"section": work.__name__})
         return error_response(e)
     return JSONResponse(body)
 

@@ -19,8 +19,8 @@ class ConsoleContext:
 
     settings: TideSettings
     worker_urls: list[str] = field(default_factory=list)
-    _engine: QueryEngine | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _engine: QueryEngine | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     @property
     def ceilings(self) -> Ceilings:
