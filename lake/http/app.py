@@ -52,19 +52,25 @@ def create_app(
 
     @app.post("/query")
     async def query(request: Request) -> Response:
-        started = time.monotonic()
-        try:
-            asked = parse_request(await request.body())
-            result = await run_in_threadpool(_run, engine, ceilings, asked)
-        except LakeError as e:
-            status, error = next((s, k) for kind, s, k in STATUS if isinstance(e, kind))
-            _log(status, started, error=error)
-            return error_response(status, error, str(e))
-        response = _answer(result, request.headers.get("accept", ""))
-        _log(200, started, rows=result.table.num_rows, truncated=result.truncated)
-        return response
+        return await answer_query(engine, ceilings, request)
 
     return app
+
+
+async def answer_query(engine: QueryEngine, ceilings: Ceilings, request: Request) -> Response:
+    """The answer to one query request (its body, its Accept header); errors as STATUS says.
+    Shared by `tide sql serve` and the console's SQL box."""
+    started = time.monotonic()
+    try:
+        asked = parse_request(await request.body())
+        result = await run_in_threadpool(_run, engine, ceilings, asked)
+    except LakeError as e:
+        status, error = next((s, k) for kind, s, k in STATUS if isinstance(e, kind))
+        _log(status, started, error=error)
+        return error_response(status, error, str(e))
+    response = _answer(result, request.headers.get("accept", ""))
+    _log(200, started, rows=result.table.num_rows, truncated=result.truncated)
+    return response
 
 
 def _run(engine: QueryEngine, ceilings: Ceilings, asked: QueryRequest) -> QueryResult:

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "topics": ("tide.cli.topics_cmd", "app", True),
     "consume": ("tide.cli.consume_cmd", "consume_cmd", False),
     "lag": ("tide.cli.lag_cmd", "lag", False),
+    "console": ("tide.cli.console_cmd", "console", False),
 }
 
 app = typer.Typer(

@@ -91,18 +91,12 @@ def show(
 def diff(subject: str, v1: str, v2: str, output: OutputFormat = OUTPUT) -> None:
     """What changed from version V1 to V2 of SUBJECT, and whether each reads the other's data."""
     with RegistryClient(settings().registry.url) as client:
-        old, new = client.version(subject, v1), client.version(subject, v2)
-    schema_type = str(new.get("schemaType", "AVRO"))
-    changes = schema_diff.diff(json.loads(old["schema"]), json.loads(new["schema"]), schema_type)
-    backward, forward = schema_diff.verdicts(old["schema"], new["schema"], schema_type)
+        compared = schema_diff.compare(client, subject, v1, v2)
     if output is OutputFormat.json:
-        emit_object({
-            "subject": subject, "from": old["version"], "to": new["version"],
-            "changes": [c.to_json() for c in changes],
-            "backward": {"compatible": backward.compatible, "messages": backward.messages},
-            "forward": {"compatible": forward.compatible, "messages": forward.messages},
-        }, output)  # fmt: skip
+        emit_object(compared.to_json(), output)
         return
+    old, new, changes = compared.old, compared.new, compared.changes
+    backward, forward = compared.backward, compared.forward
     console.print(f"{subject}: version {old['version']} (id {old['id']}) -> "
                   f"version {new['version']} (id {new['id']})", highlight=False)  # fmt: skip
     for change in changes:

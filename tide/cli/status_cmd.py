@@ -13,10 +13,8 @@ import typer
 
 from tide.cli.context import settings
 from tide.cli.output import OutputFormat, console, emit_table
-from tide.stack.broker import metadata_ok
 from tide.stack.errors import StackError
-from tide.stack.registry_process import registry_answers
-from tide.stack.service_process import service_answers
+from tide.stack.health import child_health
 from tide.stack.supervision import pid_alive, read_state
 
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
@@ -34,7 +32,7 @@ def _running() -> tuple[dict[str, Any], str]:
 def status(output: OutputFormat = OUTPUT) -> None:
     """What `tide up` runs, each part's address, whether it answers now, and its restarts."""
     state, data_dir = _running()
-    rows = [(c["name"], _health(c), c["address"], c["pid"], c["restarts"])
+    rows = [(c["name"], child_health(c), c["address"], c["pid"], c["restarts"])
             for c in state["children"]]  # fmt: skip
     since = datetime.fromtimestamp(state["started_at"], UTC).isoformat(timespec="seconds")
     title = f"tide up (pid {state['pid']}, since {since}, data dir {data_dir})"
@@ -54,15 +52,3 @@ def down() -> None:
             raise StackError(f"`tide up` (pid {pid}) still runs after {DOWN_WAIT_S:.0f} s")
         time.sleep(0.1)  # polling interval of the condition
     console.print(f"stopped `tide up` (pid {pid})")
-
-
-def _health(child: dict[str, Any]) -> str:
-    if child["state"] != "running" or not pid_alive(int(child["pid"] or 0)):
-        return "down (restarting)"
-    answers = {
-        "broker": lambda: metadata_ok(child["address"], 1.0),
-        "registry": lambda: registry_answers(child["address"]),
-        "orders": lambda: service_answers(child["address"]),
-        "projections": lambda: service_answers(child["address"]),
-    }.get(child["name"], lambda: True)
-    return "healthy" if answers() else "not answering"

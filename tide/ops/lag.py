@@ -54,6 +54,11 @@ def group_lag(bootstrap_servers: str, group: str) -> list[PartitionLag]:
             f"consumer group {group!r} does not exist on {bootstrap_servers} "
             f"(groups: {', '.join(known) or 'none'})"
         )
+    return committed_lag(bootstrap_servers, group)
+
+
+def committed_lag(bootstrap_servers: str, group: str) -> list[PartitionLag]:
+    """``group_lag`` of a group known to exist (from ``list_groups``): no listing again."""
     request = [ConsumerGroupTopicPartitions(group)]
     client = admin(bootstrap_servers)
     try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from producers.registry_client import RegistryClient
 from registry import canonical, compatibility
 from registry.compatibility import Level
 from registry.errors import RegistryError
@@ -28,6 +30,34 @@ class Change:
 class Verdict:
     compatible: bool | None  # None: could not be checked here
     messages: list[str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two versions of a subject (the registry's answers), what changed, both verdicts."""
+
+    subject: str
+    old: dict[str, Any]
+    new: dict[str, Any]
+    changes: list[Change]
+    backward: Verdict
+    forward: Verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject, "from": self.old["version"], "to": self.new["version"],
+            "changes": [c.to_json() for c in self.changes],
+            "backward": asdict(self.backward), "forward": asdict(self.forward),
+        }  # fmt: skip
+
+
+def compare(client: RegistryClient, subject: str, v1: str, v2: str) -> Comparison:
+    """Versions ``v1`` and ``v2`` of ``subject`` (numbers or ``latest``) compared."""
+    old, new = client.version(subject, v1), client.version(subject, v2)
+    kind = str(new.get("schemaType", "AVRO"))
+    changes = diff(json.loads(old["schema"]), json.loads(new["schema"]), kind)
+    backward, forward = verdicts(old["schema"], new["schema"], kind)
+    return Comparison(subject, old, new, changes, backward, forward)
 
 
 def diff(old: Any, new: Any, schema_type: str = "AVRO") -> list[Change]:

@@ -1,0 +1,245 @@
+"""`tide console` as a real process over the real broker, registry and lake: produced Avro
+records are listed with their end offsets, browsed decoded, a group's lag is shown, the landed
+table has its rows, the SQL box runs a SELECT and refuses a DROP, the subject is listed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+
+from producers.registry_client import RegistryClient
+from producers.serializer import AvroSerializer
+from schemas.loader import load
+from tests.integration.test_operator_tools import (
+    T0,
+    click,
+    environment,
+    new_topic,
+    ok,
+    produce,
+    tide,
+)
+from tide.ops.record_view import iso_ms
+from tide.stack.broker import EmbeddedBroker
+from tide.stack.ports import free_port
+from tide.stack.process import ServerProcess
+
+RECORDS = 12
+
+
+@dataclass(frozen=True)
+class Console:
+    url: str
+    topic: str
+    group: str
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(self.url + path, params=params, timeout=30)
+
+    def json(self, path: str, **params: Any) -> Any:
+        response = self.get(path, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _commit(broker: EmbeddedBroker, topic: str, group: str, offsets: dict[int, int]) -> None:
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap_servers, "group.id": group,
+                         "enable.auto.commit": False, "log_level": 0})  # fmt: skip
+    try:
+        committed = [TopicPartition(topic, p, o) for p, o in offsets.items()]
+        consumer.commit(offsets=committed, asynchronous=False)
+    finally:
+        consumer.close()
+
+
+def _with_note(schema_str: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_str)
+    note = {"name": "note", "type": ["null", "string"], "default": None}
+    return {**schema, "fields": [*schema["fields"], note]}
+
+
+@pytest.fixture(scope="module")
+def console(
+    tmp_path_factory: pytest.TempPathFactory, broker: EmbeddedBroker, registry_url: str
+) -> Iterator[Console]:
+    data_dir = tmp_path_factory.mktemp("console")
+    topic = new_topic(broker, 2)
+    with RegistryClient(registry_url) as registry:
+        serializer = AvroSerializer(registry, f"{topic}-value", load("clicks").schema_str)
+        records = [(i % 2, f"user-{i}".encode(), serializer.header() + serializer.body(click(i)))
+                   for i in range(RECORDS)]  # fmt: skip
+    produce(broker, topic, records)
+    group = f"console-group-{uuid.uuid4().hex[:8]}"
+    _commit(broker, topic, group, {0: 2, 1: 6})
+    env = environment(data_dir, broker, registry_url)
+    ok(tide(env, "jobs", "submit", "land", "--topic", topic))
+    with RegistryClient(registry_url) as registry:  # a second version, for the diff
+        registry.register(f"{topic}-value", json.dumps(_with_note(load("clicks").schema_str)))
+    port = free_port()
+    server = ServerProcess("console", [sys.executable, "-m", "tide", "console", "--port",
+                                       str(port)], data_dir / "console.log", env)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    server.start(lambda: _answers(url + "/metrics"), timeout_s=60)
+    try:
+        yield Console(url, topic, group)
+    finally:
+        server.stop()
+
+
+def test_topics_list_the_topic_with_its_end_offsets(console: Console) -> None:
+    topics = {t["name"]: t for t in console.json("/api/topics")["topics"]}
+    assert topics[console.topic]["end_offsets"] == RECORDS
+    assert topics[console.topic]["partitions"] == 2
+    detail = console.json(f"/api/topics/{console.topic}")
+    assert [p["high"] for p in detail["partitions"]] == [RECORDS // 2, RECORDS // 2]
+
+
+def test_the_message_browser_decodes_avro_values(console: Console) -> None:
+    page = console.json(f"/api/topics/{console.topic}/messages", **{"from": "beginning"}, limit=5)
+    records = page["records"]
+    assert len(records) == 5
+    assert {r["value_encoding"] for r in records} == {"avro"}
+    assert all(r["value"]["page"].startswith("/product/") for r in records)
+    one = console.json(f"/api/topics/{console.topic}/messages", **{"from": "4"}, partition=1,
+                       limit=1)["records"]  # fmt: skip
+    assert (one[0]["partition"], one[0]["offset"]) == (1, 4)
+    since = iso_ms(T0 + 6000)  # record i has the timestamp T0 + i s
+    later = console.json(f"/api/topics/{console.topic}/messages", **{"from": since}, limit=50)
+    assert sorted(r["value"]["user_id"] for r in later["records"]) == sorted(
+        f"user-{i}" for i in range(6, RECORDS)
+    )
+
+
+def test_bad_input_to_the_browser_is_a_4xx_naming_it(console: Console) -> None:
+    unknown = console.get("/api/topics/no_such_topic/messages")
+    assert unknown.status_code == 404
+    assert "'no_such_topic' does not exist" in unknown.json()["message"]
+    bad = console.get(f"/api/topics/{console.topic}/messages", **{"from": "yesterday-ish"})
+    assert bad.status_code == 400
+    assert "yesterday-ish" in bad.json()["message"]
+    too_many = console.get(f"/api/topics/{console.topic}/messages", limit=100_000)
+    assert too_many.status_code == 400
+    assert "limit" in too_many.json()["message"]
+    no_partition = console.get(f"/api/topics/{console.topic}/messages", partition=9)
+    assert no_partition.status_code == 404
+
+
+def test_groups_show_the_group_with_its_lag(console: Console) -> None:
+    groups = {g["group"]: g for g in console.json("/api/groups")["groups"]}
+    assert groups[console.group]["lag"] == (6 - 2) + (6 - 6)
+    assert groups[console.group]["topics"] == [console.topic]
+    detail = console.json(f"/api/groups/{console.group}")["partitions"]
+    assert [(p["partition"], p["committed"], p["lag"]) for p in detail] == [(0, 2, 4), (1, 6, 0)]
+    assert console.get("/api/groups/no-such-group").status_code == 404
+
+
+def test_the_lake_shows_the_landed_table_and_the_sql_box_reads_it(console: Console) -> None:
+    tables = {t["name"]: t for t in console.json("/api/lake/tables")["tables"]}
+    assert tables[console.topic]["rows"] == RECORDS
+    assert tables[console.topic]["snapshots"] >= 1
+    snapshots = console.json(f"/api/lake/tables/{console.topic}/snapshots")["snapshots"]
+    assert snapshots[-1]["offsets"][console.topic] == {"0": 6, "1": 6}
+    sql = f"SELECT count(*) AS n FROM {console.topic}"  # noqa: S608 (a generated topic name)
+    answer = httpx.post(console.url + "/api/sql", json={"sql": sql}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == [[RECORDS]]
+    every = sql.replace("count(*) AS n", "*")
+    cut = httpx.post(console.url + "/api/sql", json={"sql": every, "max_rows": 3}, timeout=60)
+    assert (len(cut.json()["rows"]), cut.json()["truncated"]) == (3, True)
+    refused = httpx.post(console.url + "/api/sql", json={"sql": f"DROP TABLE {console.topic}"},
+                         timeout=60)  # fmt: skip
+    assert refused.status_code == 403
+    assert "DROP" in refused.json()["message"]
+    assert console.get("/api/lake/tables/no_such_table/snapshots").status_code == 404
+
+
+def test_jobs_and_schemas_list_the_landing_and_the_subject(console: Console) -> None:
+    jobs = console.json("/api/jobs")["jobs"]
+    assert jobs[0]["kind"] == "land"
+    assert jobs[0]["state"] == "SUCCEEDED"
+    assert jobs[0]["args"]["topic"] == console.topic
+    subjects = {s["subject"]: s for s in console.json("/api/schemas")["subjects"]}
+    subject = subjects[f"{console.topic}-value"]
+    assert (subject["versions"], subject["schema_type"]) == ([1, 2], "AVRO")
+    diff = console.json("/api/schemas/diff", subject=f"{console.topic}-value", old="1")
+    assert (diff["from"], diff["to"]) == (1, 2)
+    assert [(c["path"], c["kind"]) for c in diff["changes"]] == [
+        ("note", "field added (with default)")
+    ]
+    assert diff["backward"]["compatible"] is True
+    unknown = console.get("/api/schemas/diff", subject="no-such-subject", old="1")
+    assert unknown.status_code == 404
+
+
+def test_the_page_is_served_and_uses_the_api(console: Console) -> None:
+    page = console.get("/")
+    assert page.status_code == 200
+    assert "<script>" in page.text
+    for path in ("/api/overview", "/api/streams", "/api/topics", "/api/groups",
+                 "/api/lake/tables", "/api/jobs", "/api/schemas", "/api/sql"):  # fmt: skip
+        assert path in page.text
+    overview = console.json("/api/overview")
+    assert {p["name"]: p["health"] for p in overview["configured"]}["broker"] == "healthy"
+    assert "tide_console_requests_total" in console.get("/metrics").text
+
+
+def test_the_page_renders_every_section_from_the_live_api(console: Console) -> None:
+    """The page's own script, run by Node with a minimal DOM against this console."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the page's script is not run")
+    script = Path(__file__).with_name("console_page.mjs")
+    subject = f"{console.topic}-value"
+    run = subprocess.run([node, str(script), console.url, subject], capture_output=True, text=True,
+                         timeout=60, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    shown = json.loads(run.stdout)
+    assert console.topic in shown["#topics .body"]
+    assert f'<td class="num">{RECORDS}</td>' in shown["#topics .body"]
+    assert console.group in shown["#groups .body"]
+    assert console.topic in shown["#lake .body"]
+    assert f"{console.topic}-value" in shown["#schemas .body"]
+    assert "SUCCEEDED" in shown["#jobs .body"]
+    assert "healthy" in shown["#overview .body"]
+    assert "no window worker found" in shown["#streams .body"]
+    assert "clicks_per_minute" in shown["#streams .body"]  # a shipped job, not started here
+    assert "<polyline" in shown["rate"]
+    assert f'data-browse="{console.topic}"' in shown["#topics .body"]
+    assert f'data-subject="{subject}"' in shown["#schemas .body"]
+    assert f"{subject}: v1 → v2" in shown["#schemas .detail"]
+    assert "field added (with default)" in shown["#schemas .detail"]
+    assert "backward: compatible" in shown["#schemas .detail"]
+    assert not any('class="error"' in html for html in shown.values())
+
+
+def test_a_taken_port_is_refused_in_one_line_naming_its_holder(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        env = {**os.environ, "TIDE_DATA_DIR": str(tmp_path)}
+        argv = [sys.executable, "-m", "tide", "console", "--port", str(port)]
+        run = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 1
+    assert f"error: port {port} is taken by pid {os.getpid()}" in run.stderr
+    assert "Traceback" not in run.stderr
