@@ -27,6 +27,7 @@ chaos: install kafka ## the crash tests at full size (more kills, longer), on bo
 	TIDE_CHAOS=1 $(PY) -m pytest tests/integration/test_window_chaos.py \
 		tests/integration/test_registry_failover.py tests/integration/test_publisher_outages.py \
 		tests/integration/test_projections.py tests/integration/test_order_commands.py \
+		tests/integration/test_sagas.py \
 		-v --timeout 1800
 
 unit: install

@@ -4,4 +4,4 @@ from streams.errors import StreamError
 
 
 class SagaTopologyError(StreamError):
-    """``saga-events`` and ``orders`` do not have the same number of partitions."""
+    """``saga_events`` and ``orders`` do not have the same number of partitions."""

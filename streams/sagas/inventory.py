@@ -1,7 +1,7 @@
 """Inventory: reserves an order's items, releases them when a later step fails, and closes every
 saga (OrderConfirmed once shipment is scheduled, SagaCancelled once nothing is held).
 
-Stock is partitioned with the saga: each partition of ``saga-events`` holds its own share of
+Stock is partitioned with the saga: each partition of ``saga_events`` holds its own share of
 every SKU's stock (``Knobs.initial_stock`` units each, created when a SKU is first seen), and
 only the partition's owner changes it, so no two members ever decide on the same units. When a
 replay after a crash decides a reservation otherwise than the first run (stock short, the two

@@ -1,6 +1,6 @@
-"""A saga group member: one role (a participant or the saga_state keeper) over ``saga-events``.
+"""A saga group member: one role (a participant or the saga_state keeper) over ``saga_events``.
 
-Partition ``p`` of ``saga-events`` is the unit of work; the member that the role's group gives it
+Partition ``p`` of ``saga_events`` is the unit of work; the member that the role's group gives it
 to also reads partition ``p`` of ``orders`` (the same sagas: both have the same partition count
 and every saga event is written to its OrderPlaced's partition) through a consumer of its own,
 outside the group. Per partition the role's state and both read offsets are checkpointed
@@ -58,8 +58,8 @@ class SagaSettings:
     bootstrap_servers: str
     registry_url: str
     orders_topic: str = "orders"
-    events_topic: str = "saga-events"
-    alerts_topic: str = "saga-alerts"
+    events_topic: str = "saga_events"
+    alerts_topic: str = "saga_alerts"
     checkpoint_interval_s: float = 1.0
     session_timeout_s: float = 10.0
     replication_factor: int = 1
@@ -75,7 +75,7 @@ class SagaSettings:
 class Slot:
     logic: PartitionLogic
     orders_at: int | None = None  # next offset of `orders` to read
-    events_at: int | None = None  # next offset of `saga-events` to read
+    events_at: int | None = None  # next offset of `saga_events` to read
 
     def dump(self) -> bytes:
         body = {"orders_at": self.orders_at, "events_at": self.events_at,

@@ -7,10 +7,10 @@ recorded answer — the same event — or nothing while the delay knob still hol
 Every reader keeps the first answer to a step in the log; a later one (a copy, or a replay's
 different decision) changes nothing and asks nothing. Tables are the fold of the participant's
 answers (``apply``), and the log has the last word: the first of its own answers read back from
-``saga-events`` is adopted — applied if the participant had no
+``saga_events`` is adopted — applied if the participant had no
 answer (its state was restored from before it), or swapped for the recorded one if that
 differs (a replay after a crash that decided otherwise, as a reservation can when stock is
-short and ``orders`` and ``saga-events`` interleave differently). Subclasses say which events
+short and ``orders`` and ``saga_events`` interleave differently). Subclasses say which events
 trigger which step (``trigger``), decide an answer from their tables without changing them
 (``decide``), and apply or take back an answer (``apply``, ``unapply``); they do no I/O.
 """

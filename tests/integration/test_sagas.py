@@ -103,10 +103,11 @@ def placed_orders(count: int) -> list[tuple[str, dict[str, Any]]]:
     return out[:count]
 
 
-def test_sagas_end_as_the_knobs_say_through_kill_9_and_redeliveries(rig: StreamRig) -> None:
+def test_sagas_end_as_the_knobs_say_through_kill_9_and_redeliveries(long_rig: StreamRig) -> None:
+    rig = long_rig
     rng = random.Random(2027)
-    topics = {"orders": rig.source("orders", 4), "events": rig.name("saga-events"),
-              "alerts": rig.name("saga-alerts")}  # fmt: skip
+    topics = {"orders": rig.source("orders", 4), "events": rig.name("saga_events"),
+              "alerts": rig.name("saga_alerts")}  # fmt: skip
     placed = placed_orders(SAGAS)
     sent = placed + rng.sample(placed, 30)  # redelivered OrderPlaced, later in the log
     roles = {r: Role(rig, r, topics) for r in ("inventory", "payment", "shipping", "state")}
@@ -244,14 +245,14 @@ def check_tables(roles: dict[str, Role], firsts: dict[tuple[str, str], dict[str,
 
 
 def test_saga_events_of_another_partition_count_are_refused(rig: StreamRig) -> None:
-    orders_topic, events = rig.source("orders", 4), rig.source("saga-events", 2)
+    orders_topic, events = rig.source("orders", 4), rig.source("saga_events", 2)
     env = {**os.environ, "TIDE_KAFKA__BOOTSTRAP_SERVERS": rig.bootstrap_servers,
            "TIDE_REGISTRY__URL": rig.registry_url}  # fmt: skip
     tide = Path(sys.executable).with_name("tide")
     done = subprocess.run(
         [str(tide), "sagas", "serve", "--role", "payment", "--port", str(free_port()),
          "--orders-topic", orders_topic, "--events-topic", events,
-         "--alerts-topic", rig.name("saga-alerts")],
+         "--alerts-topic", rig.name("saga_alerts")],
         env=env, capture_output=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1
@@ -260,8 +261,8 @@ def test_saga_events_of_another_partition_count_are_refused(rig: StreamRig) -> N
 
 
 def test_a_step_late_past_its_retries_is_parked_alerted_and_resumed(rig: StreamRig) -> None:
-    topics = {"orders": rig.source("orders", 2), "events": rig.name("saga-events"),
-              "alerts": rig.name("saga-alerts")}  # fmt: skip
+    topics = {"orders": rig.source("orders", 2), "events": rig.name("saga_events"),
+              "alerts": rig.name("saga_alerts")}  # fmt: skip
     knobs = Knobs(seed=3, decline_rate=0.3, delay_rate=1.0, delay_s=2.5)
     placed = dict(placed_orders(20))
     every = Role(rig, "all", topics, knobs, step_timeout_s=0.4, max_attempts=2)

@@ -17,7 +17,7 @@ from tide.cli.output import OutputFormat, emit_object, emit_table
 from tide.errors import TideError
 from tide.ops.order_client import call
 
-app = typer.Typer(help="The order-fulfilment saga (choreography over saga-events).",
+app = typer.Typer(help="The order-fulfilment saga (choreography over saga_events).",
                   no_args_is_help=True)  # fmt: skip
 URL = typer.Option("http://127.0.0.1:8094", "--url", envvar="TIDE_SAGAS_URL",
                    help="A `tide sagas serve` process running the state role.")  # fmt: skip
@@ -32,8 +32,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8094, help="Port of the saga API."),
     orders_topic: str = typer.Option("orders", help="Topic of order events (OrderPlaced)."),
-    events_topic: str = typer.Option("saga-events", help="Topic of the saga's events."),
-    alerts_topic: str = typer.Option("saga-alerts", help="Topic of parked-step alerts."),
+    events_topic: str = typer.Option("saga_events", help="Topic of the saga's events."),
+    alerts_topic: str = typer.Option("saga_alerts", help="Topic of parked-step alerts."),
     seed: int = typer.Option(0, help="Seed of the failure knobs (deterministic with the saga id)."),
     stockout_rate: float = typer.Option(0.0, help="Share of reservations answered OutOfStock."),
     decline_rate: float = typer.Option(0.0, help="Share of charges declined."),

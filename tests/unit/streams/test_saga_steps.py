@@ -28,7 +28,7 @@ def placed(saga: str, rng: random.Random) -> dict[str, Any]:
 
 
 class Log:
-    """One partition of saga-events and its readers, each fed every event in log order."""
+    """One partition of saga_events and its readers, each fed every event in log order."""
 
     def __init__(self, knobs: Knobs) -> None:
         self.roles: list[Participant] = [Inventory(knobs), Payment(knobs), Shipping(knobs)]
