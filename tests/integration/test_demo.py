@@ -39,6 +39,12 @@ def test_demo_prints_lake_query_results(tmp_path: Path) -> None:
     assert paid is not None and paid.group(1) == paid.group(2) != "0"
     # one line per complete window, per page and per region
     assert re.search(r"clicks\s+\d\d:\d\d-\d\d:\d\d\s+\d+ clicks on \d+ pages", out)
+    sagas = re.search(r"all (\d+) sagas ended: (\d+) confirmed, (\d+) cancelled — "
+                      r"compensations ran: (\d+) stock releases, (\d+) refunds", out)  # fmt: skip
+    assert sagas is not None, out[-3000:]
+    total, confirmed, cancelled, released, refunded = map(int, sagas.groups())
+    assert total == confirmed + cancelled and confirmed > 0 and cancelled > 0
+    assert released > 0  # the knobs make some fail after their stock was reserved
     assert re.search(r"revenue\s+\d\d:\d\d-\d\d:\d\d\s+\d+ payments: (eu|us|apac|latam)", out)
     # the top-pages table has rows like "│ 12:34 │ / │ 123 │" and the regions table names regions
     assert re.search(r"│ \d\d:\d\d\s+│ /\S*\s+│\s+\d+", out)

@@ -17,6 +17,8 @@ WHERE emit = 'FINAL'
 ORDER BY minute, revenue_eur DESC
 """
 
+PLACED_ORDERS = "SELECT count(*) FROM orders WHERE payload.OrderPlaced IS NOT NULL"
+
 PAID_ORDERS = "SELECT count(*) FROM orders WHERE payload.OrderPaid IS NOT NULL"
 
 ORDERS_PER_REGION = """

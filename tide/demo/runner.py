@@ -16,6 +16,7 @@ from producers.deserializer import AvroDeserializer
 from producers.registry_client import RegistryClient
 from tide.demo import queries
 from tide.demo.printer import WindowPrinter, clicks_line, revenue_line
+from tide.demo.sagas import start_sagas, wait_for_outcomes
 from tide.demo.window_watch import WindowWatch
 from tide.errors import TideError
 from tide.ops.lake import land_topic, query_engine
@@ -73,13 +74,18 @@ def run_demo(base: TideSettings, plan: DemoPlan, console: Console) -> DemoOutcom
         console.print(
             f"[green]✓[/green] stream worker running {', '.join(JOBS)} (log: {worker.log_path})"
         )
+        env = worker_env(stack.bootstrap_servers, stack.registry_url, demo_dir, plan.idle_timeout_s)
+        sagas = start_sagas(env, demo_dir)
+        console.print(f"[green]✓[/green] order-fulfilment saga running (decline, stock-out and "
+                      f"shipping failures on; API {sagas.url})")  # fmt: skip
         try:
-            return _run(settings, plan, console)
+            return _run(settings, plan, console, sagas.url)
         finally:
+            sagas.stop()
             worker.stop()
 
 
-def _run(settings: TideSettings, plan: DemoPlan, console: Console) -> DemoOutcome:
+def _run(settings: TideSettings, plan: DemoPlan, console: Console, sagas_url: str) -> DemoOutcome:
     registry = RegistryClient(settings.registry.url)
     decoder = AvroDeserializer(registry)
     bs = settings.kafka.bootstrap_servers
@@ -125,6 +131,14 @@ def _run(settings: TideSettings, plan: DemoPlan, console: Console) -> DemoOutcom
         console.print(
             f"[green]✓[/green] revenue windows account for all {paid} payments "
             f"({cents / 100:,.2f} EUR), as the lake's orders table does"
+        )
+        placed = int(engine.query(queries.PLACED_ORDERS).column(0)[0].as_py())
+        ended = wait_for_outcomes(sagas_url, placed, 120)
+        console.print(
+            f"[green]✓[/green] all {placed} sagas ended: {ended.get('CONFIRMED', 0)} confirmed, "
+            f"{ended.get('CANCELLED', 0)} cancelled — compensations ran: "
+            f"{ended['InventoryReleased']} stock releases, {ended['PaymentRefunded']} refunds "
+            "(`tide sagas list --state cancelled` shows them)"
         )
         return _land_and_query(settings, plan, clicks.watch, revenue.watch, console)
     finally:
