@@ -42,7 +42,7 @@ def test_demo_prints_lake_query_results(tmp_path: Path) -> None:
     sagas = re.search(r"all (\d+) sagas ended: (\d+) confirmed, (\d+) cancelled — "
                       r"compensations ran: (\d+) stock releases, (\d+) refunds", out)  # fmt: skip
     assert sagas is not None, out[-3000:]
-    total, confirmed, cancelled, released, refunded = map(int, sagas.groups())
+    total, confirmed, cancelled, released, _refunded = map(int, sagas.groups())
     assert total == confirmed + cancelled and confirmed > 0 and cancelled > 0
     assert released > 0  # the knobs make some fail after their stock was reserved
     assert re.search(r"revenue\s+\d\d:\d\d-\d\d:\d\d\s+\d+ payments: (eu|us|apac|latam)", out)
