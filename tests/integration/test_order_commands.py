@@ -7,6 +7,7 @@ missing — also across a kill -9 of a member, whose partitions the other takes 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,17 +15,20 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from producers.config import ProducerConfig
 from producers.deserializer import AvroDeserializer
+from producers.serializer import AvroSerializer
 from producers.topics import partitions_of
+from schemas.loader import load
 from streams.orders.aggregate import Fold, OrderState
 from streams.projections.read_models import order_summary
 from tests.integration.kafka_fixtures import FAST_FAILOVER, KafkaCluster
@@ -299,3 +303,42 @@ def test_commands_accepted_while_the_broker_is_down_reach_the_log_once_it_is_bac
         member.kill()
         rig.close()
         kafka.stop()
+
+
+def v1_schema() -> str:
+    """`orders` as first shipped: no `currency` in OrderPlaced, no `version`, no `command_id`."""
+    schema = load("orders").schema
+    fields = [f for f in schema["fields"] if f["name"] not in ("version", "command_id")]
+    payload = next(f for f in fields if f["name"] == "payload")
+    placed = next(b for b in payload["type"] if b["name"] == "OrderPlaced")
+    placed["fields"] = [f for f in placed["fields"] if f["name"] != "currency"]
+    schema["fields"] = fields
+    return json.dumps(schema)
+
+
+def test_events_of_both_schema_versions_in_one_topic_fold_into_one_order(
+    kafka1: KafkaCluster, registry_url: str, tmp_path: Path
+) -> None:
+    rig = StreamRig(kafka1.bootstrap_servers, registry_url, tmp_path)
+    topic = rig.source("orders", 2)
+    old = AvroSerializer(rig.registry, f"{topic}-value", v1_schema())  # the topic's first writer
+    placed = {"event_id": str(uuid.uuid4()), "event_time": datetime.now(UTC), "order_id": "o-v1",
+              "customer_id": "c9", "region": "eu", "producer": "legacy", "trace_id": "t",
+              "payload": ("tide.orders.OrderPlaced",
+                          {"items": ITEMS[:1], "total_cents": 2500})}  # fmt: skip
+    producer = Producer(ProducerConfig(rig.bootstrap_servers).librdkafka())
+    producer.produce(topic, old.encode(placed), b"o-v1")
+    assert producer.flush(30) == 0
+    member = Member(rig, topic, "a")  # writes with today's schema, version 2 of the subject
+    try:
+        shown = member.get("/orders/o-v1").json()
+        assert (shown["version"], shown["currency"], shown["total_cents"]) == (1, "EUR", 2500)
+        paid = member.post("/orders/o-v1/pay", {"expected_version": 1})
+        assert paid.status_code == 200 and paid.json()["version"] == 2, paid.text
+        (v1_event, v2_event) = the_log(rig, topic)["o-v1"]
+        assert "currency" not in v1_event["payload"][1] and v2_event["version"] == 2
+        versions = httpx.get(f"{registry_url}/subjects/{topic}-value/versions", timeout=10).json()
+        assert versions == [1, 2]
+    finally:
+        member.kill()
+        rig.close()
