@@ -3,8 +3,8 @@
 Partitions are the unit of work, as for the window jobs: on assignment the newest checkpoint of
 the partition is restored and the partition read from the offset inside it (never from the
 group's committed offsets); on revocation a checkpoint is written before it is let go; every
-``checkpoint_interval_s`` each owned partition's book is checkpointed. The read API reads the
-books under ``lock``.
+``checkpoint_interval_s`` (or after ``checkpoint_every_events`` events moved orders) each
+owned partition's book is checkpointed. The read API reads the books under ``lock``.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class ProjectionSettings:
     registry_url: str
     source: str = "orders"
     checkpoint_interval_s: float = 2.0
+    checkpoint_every_events: int = 5_000  # a snapshot also after this many events moved orders
     session_timeout_s: float = 10.0
     replication_factor: int = 1
     role: str = "projections"  # "orders": the command side's own group, books and snapshots
@@ -127,7 +128,7 @@ class ProjectionWorker:
         consumer.subscribe([s.source], on_assign=self._assign, on_revoke=self._revoke,
                            on_lost=self._lost)  # fmt: skip
         log.info("projections starting", extra={"source": s.source, "partitions": self.partitions})
-        last = time.monotonic()
+        last, at_last = time.monotonic(), 0
         try:
             while not self.stop_event.is_set():
                 for message in consumer.consume(2000, timeout=0.2):
@@ -137,9 +138,11 @@ class ProjectionWorker:
                             log.warning("read error", extra={"error": error.str()})
                         continue
                     self._apply(decoder, message.partition() or 0, message)
-                if time.monotonic() - last >= s.checkpoint_interval_s:
+                moved = sum(b.applied for b in list(self.books.values()))
+                if (time.monotonic() - last >= s.checkpoint_interval_s
+                        or moved - at_last >= s.checkpoint_every_events):  # fmt: skip
                     self._checkpoint(list(self.books))
-                    last = time.monotonic()
+                    last, at_last = time.monotonic(), moved
             self._checkpoint(list(self.books))
         finally:
             consumer.close()  # leaves the group: revocation checkpoints what it held
