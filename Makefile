@@ -23,11 +23,12 @@ test: install kafka ## unit + integration tests (starts its own brokers and regi
 	bash scripts/ensure-compose.sh
 	$(PY) -m pytest
 
-chaos: install kafka ## the crash tests at full size (more kills, longer), on both brokers
+chaos: install kafka ## the crash tests at full size (more kills, longer) on both brokers, and the fuzzers longer
 	TIDE_CHAOS=1 $(PY) -m pytest tests/integration/test_window_chaos.py \
 		tests/integration/test_registry_failover.py tests/integration/test_publisher_outages.py \
 		tests/integration/test_projections.py tests/integration/test_order_commands.py \
-		tests/integration/test_sagas.py \
+		tests/integration/test_sagas.py tests/unit/registry/test_api_fuzz.py \
+		tests/unit/lake/test_http_fuzz.py \
 		-v --timeout 1800
 
 unit: install

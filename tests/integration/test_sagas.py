@@ -260,7 +260,8 @@ def test_saga_events_of_another_partition_count_are_refused(rig: StreamRig) -> N
     assert b"Traceback" not in done.stderr
 
 
-def test_a_step_late_past_its_retries_is_parked_alerted_and_resumed(rig: StreamRig) -> None:
+def test_a_step_late_past_its_retries_is_parked_alerted_and_resumed(long_rig: StreamRig) -> None:
+    rig = long_rig
     topics = {"orders": rig.source("orders", 2), "events": rig.name("saga_events"),
               "alerts": rig.name("saga_alerts")}  # fmt: skip
     knobs = Knobs(seed=3, decline_rate=0.3, delay_rate=1.0, delay_s=2.5)

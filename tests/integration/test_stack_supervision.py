@@ -23,12 +23,15 @@ from tide.stack.ports import free_port
 
 
 class Up:
-    """A `tide up --no-worker` subprocess whose output is collected line by line."""
+    """A `tide up --no-worker --no-orders` (unless ``extra`` says otherwise) subprocess whose
+    output is collected line by line."""
 
     def __init__(self, env: dict[str, str], *extra: str) -> None:
         self.env = env
+        services = [] if "--orders" in extra else ["--no-orders"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tide", "up", "--no-worker", *extra], env=env, text=True,
+            [sys.executable, "-m", "tide", "up", "--no-worker", *services, *extra], env=env,
+            text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self.lines: list[str] = []
@@ -80,7 +83,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def up(env: dict[str, str]) -> Iterator[Up]:
-    running = Up(env)
+    running = Up(env, "--orders")  # the stack with the order services
     try:
         running.wait_for("ready:")
         yield running

@@ -8,6 +8,8 @@ limits; properties:
 
 from __future__ import annotations
 
+import os
+
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +29,7 @@ from lake.query import QueryEngine
 from tests.unit.lake.test_query import CLICKS, _land
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=400 if os.environ.get("TIDE_CHAOS") == "1" else 80,  # make chaos: longer
     deadline=None,
     database=None,  # no .hypothesis/ directory in the tree; failures print their example
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -9,6 +9,8 @@ starts from a copy of one seeded database and sends a few requests; properties:
 
 from __future__ import annotations
 
+import os
+
 import json
 import re
 import shutil
@@ -34,6 +36,8 @@ from registry.storage.sqlite import SqliteSchemaStore
 VND = "application/vnd.schemaregistry.v1+json"
 MIB = 1024 * 1024
 WRITES = ("POST", "PUT", "DELETE")
+# make chaos (TIDE_CHAOS=1) fuzzes longer than make test
+EXAMPLES = 400 if os.environ.get("TIDE_CHAOS") == "1" else 80
 FUZZ = settings(
     deadline=None,
     database=None,  # no .hypothesis/ directory in the tree; failures print their example
@@ -425,7 +429,7 @@ def check_response(call: Call, response: Reply) -> None:
         assert isinstance(body.get("message"), str), f"{status} {body!r} for {call!r}"
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=EXAMPLES)
 @given(data=st.data())
 def test_no_5xx_and_errors_are_confluent_shaped(seeded: Seeded, data: st.DataObject) -> None:
     sequence = data.draw(st.lists(calls(seeded.routes), min_size=1, max_size=6), label="calls")
@@ -451,7 +455,7 @@ def snapshot(client: TestClient, routes: list[Endpoint]) -> dict[str, object]:
     return shown
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=max(EXAMPLES // 4, 20))
 @given(data=st.data())
 def test_refused_writes_change_nothing(seeded: Seeded, data: st.DataObject) -> None:
     routes = seeded.routes
