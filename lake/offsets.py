@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 PROPERTY_PREFIX = "tide.offsets."
 # Landing bookkeeping a rewrite must carry forward: the offsets, and the event times beside them
 # (lake.watermarks).
-_CARRIED = (PROPERTY_PREFIX, "tide.event-times.", "tide.valid-through.")
+CARRIED = (PROPERTY_PREFIX, "tide.event-times.", "tide.valid-through.")
 
 
 def offsets_key(topic: str) -> str:
@@ -73,7 +73,7 @@ def offset_properties(table: Table) -> dict[str, str]:
     found: dict[str, str] = {}
     for snapshot in lineage(table, "every topic"):
         for key, value in properties_of(snapshot).items():
-            if key.startswith(_CARRIED):
+            if key.startswith(CARRIED):
                 found.setdefault(key, value)
     return found
 

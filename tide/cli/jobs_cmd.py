@@ -18,6 +18,7 @@ from jobs.store import JobRecord, JobStore
 from tide.cli.context import settings
 from tide.cli.duration import parse_duration
 from tide.cli.output import OutputFormat, emit_object, emit_table, errors
+from tide.ops import maintenance
 from tide.ops.lake import Follow, land_topic
 
 app = typer.Typer(help="Batch jobs: submit, list, status.", no_args_is_help=True)
@@ -69,6 +70,39 @@ def land(
          "offsets": result.offsets, "valid_through": result.valid_through},
         output,
     )  # fmt: skip
+
+
+TABLE = typer.Option(..., "--table", help="A lake table (`tide lake tables` lists them).")
+
+
+@submit.command()
+def expire(
+    table: str = TABLE,
+    older_than: str = typer.Option(..., help="Expire snapshots older than this (7d, 12h, 0s)."),
+    retain_last: int = typer.Option(1, min=1, help="Always keep this many newest snapshots."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Expire TABLE's old snapshots; the current one and its landing offsets always stay."""
+    age = parse_duration(older_than, "--older-than")
+    args = {"table": table, "older_than": older_than, "retain_last": retain_last}
+    result = run_logged(
+        _store(), "expire", args,
+        lambda: maintenance.expire(settings(), table, age, retain_last),
+    )  # fmt: skip
+    _one_line(
+        {"table": result.table, "snapshots_expired": result.expired,
+         "snapshots_kept": result.kept, "expired_ids": result.expired_ids},
+        f"{result.table}: {result.expired} snapshot(s) expired, {result.kept} kept",
+        output,
+    )  # fmt: skip
+
+
+def _one_line(obj: dict[str, Any], line: str, output: OutputFormat) -> None:
+    """A maintenance job's result: ``obj`` as JSON, or ``line`` as text."""
+    if output is OutputFormat.json:
+        emit_object(obj, output)
+    else:
+        typer.echo(line)
 
 
 @contextmanager
