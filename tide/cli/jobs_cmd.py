@@ -97,6 +97,28 @@ def expire(
     )  # fmt: skip
 
 
+@submit.command()
+def orphans(
+    table: str = TABLE,
+    older_than: str = typer.Option(
+        "1h", help="Only files older than this (a commit in progress keeps its files)."
+    ),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Delete TABLE's data and metadata files that no live snapshot references."""
+    age = parse_duration(older_than, "--older-than")
+    args = {"table": table, "older_than": older_than}
+    result = run_logged(
+        _store(), "orphans", args, lambda: maintenance.orphans(settings(), table, age)
+    )
+    _one_line(
+        {"table": result.table, "files_removed": result.removed, "bytes_removed": result.bytes,
+         "removed": result.removed_files},
+        f"{result.table}: {result.removed} orphan file(s) removed ({result.bytes:,} bytes)",
+        output,
+    )  # fmt: skip
+
+
 def _one_line(obj: dict[str, Any], line: str, output: OutputFormat) -> None:
     """A maintenance job's result: ``obj`` as JSON, or ``line`` as text."""
     if output is OutputFormat.json:

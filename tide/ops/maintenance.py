@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyiceberg.table import Table
 
 from lake.maintenance.expire import ExpireResult, expire_snapshots
+from lake.maintenance.orphans import OrphanResult, remove_orphans
 from lake.tables import load_table
 from tide.ops.lake import catalog
 from tide.settings import TideSettings
@@ -19,3 +20,8 @@ def expire(
 ) -> ExpireResult:
     """Expire lake table ``name``'s snapshots older than ``older_than_s`` (lake.maintenance)."""
     return expire_snapshots(_table(settings, name), older_than_s, retain_last)
+
+
+def orphans(settings: TideSettings, name: str, older_than_s: float) -> OrphanResult:
+    """Delete lake table ``name``'s unreferenced files older than ``older_than_s``."""
+    return remove_orphans(_table(settings, name), older_than_s)
