@@ -18,8 +18,8 @@ from producers.topics import TopicSpec, ensure_topics
 from schemas.loader import load
 from tests.integration.test_bad_input import run
 from tests.unit.lake.samples import click
-from tide.ops.lake import catalog
-from tide.settings import TideSettings
+from tide.ops.lake import catalog, land_topic, query_engine
+from tide.settings import KafkaSettings, RegistrySettings, TideSettings
 
 
 class Landed:
@@ -51,8 +51,14 @@ class Landed:
         return result
 
     def land(self, numbers: range) -> None:
+        """Produce ``numbers`` and land the topic (the land job, in this process)."""
         self.produce(numbers)
-        self.tide("jobs", "submit", "land", "--topic", self.topic)
+        land_topic(self.settings(), self.topic)
+
+    def settings(self) -> TideSettings:
+        kafka = KafkaSettings(bootstrap_servers=self.env["TIDE_KAFKA__BOOTSTRAP_SERVERS"])
+        registry = RegistrySettings(url=self.env["TIDE_REGISTRY__URL"])
+        return TideSettings(data_dir=self.tmp_path, kafka=kafka, registry=registry)
 
     def job(self, *args: str) -> dict[str, Any]:
         """`tide jobs submit ARGS -o json --table <topic>`'s result."""
@@ -62,18 +68,19 @@ class Landed:
         return parsed
 
     def rows(self) -> list[dict[str, Any]]:
-        """Every row of the table, sorted by event id, through `tide sql`."""
-        query = f"SELECT * FROM {self.topic} ORDER BY event_id"  # noqa: S608
-        out = self.tide("sql", query, "-o", "json", "--max-rows", "0").stdout
-        parsed = json.loads(out)
-        assert isinstance(parsed, list)
-        return parsed
+        """Every row of the table, sorted by event id, as DuckDB reads the lake now."""
+        engine = query_engine(self.settings())
+        try:
+            query = f"SELECT * FROM {self.topic} ORDER BY event_id"  # noqa: S608
+            return engine.query(query).to_pylist()
+        finally:
+            engine.close()
 
     def event_ids(self) -> list[str]:
         return [row["event_id"] for row in self.rows()]
 
     def table(self) -> Table:
-        settings = TideSettings(data_dir=self.tmp_path)
+        settings = self.settings()
         return load_table(catalog(settings), settings.lake.namespace, self.topic)
 
     def close(self) -> None:

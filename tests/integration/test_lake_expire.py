@@ -15,7 +15,7 @@ from lake.maintenance.expire import expire_snapshots
 from lake.tables import load_table
 from tests.integration.lake_fixtures import lake_settings, land
 from tests.integration.maintenance_fixtures import Landed
-from tests.integration.test_bad_input import assert_refused, run
+from tests.integration.test_bad_input import run
 from tide.ops.lake import catalog
 
 
@@ -52,14 +52,3 @@ def test_retain_last_keeps_the_newest(tmp_path: Path) -> None:
                  "--older-than", "0s", "--retain-last", "3")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "clicks: 1 snapshot(s) expired, 3 kept"
-
-
-def test_bad_input_is_named(tmp_path: Path) -> None:
-    assert_refused(
-        run(tmp_path, {}, "jobs", "submit", "expire", "--table", "nope", "--older-than", "1d"),
-        "tide.nope does not exist",
-    )
-    assert_refused(
-        run(tmp_path, {}, "jobs", "submit", "expire", "--table", "x", "--older-than", "soon"),
-        "--older-than 'soon' is not a duration",
-    )

@@ -18,6 +18,7 @@ from jobs.store import JobRecord, JobStore
 from tide.cli.context import settings
 from tide.cli.duration import parse_duration
 from tide.cli.output import OutputFormat, emit_object, emit_table, errors
+from tide.cli.size import parse_size
 from tide.ops import maintenance
 from tide.ops.lake import Follow, land_topic
 
@@ -115,6 +116,28 @@ def orphans(
         {"table": result.table, "files_removed": result.removed, "bytes_removed": result.bytes,
          "removed": result.removed_files},
         f"{result.table}: {result.removed} orphan file(s) removed ({result.bytes:,} bytes)",
+        output,
+    )  # fmt: skip
+
+
+@submit.command("compact")
+def compact_table(
+    table: str = TABLE,
+    target_size: str = typer.Option("128MB", help="Pack small files into files this big."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Rewrite the small files of each partition of TABLE into fewer, in one commit that keeps
+    the landing offsets."""
+    size = parse_size(target_size, "--target-size")
+    args = {"table": table, "target_size": target_size}
+    r = run_logged(
+        _store(), "compact", args, lambda: maintenance.compaction(settings(), table, size)
+    )
+    _one_line(
+        {"table": r.table, "files_before": r.files_before, "files_after": r.files_after,
+         "files_rewritten": r.rewritten, "files_written": r.written, "snapshot_id": r.snapshot_id},
+        f"{r.table}: {r.files_before} data files -> {r.files_after} "
+        f"({r.rewritten} rewritten into {r.written})",
         output,
     )  # fmt: skip
 
