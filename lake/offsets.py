@@ -97,7 +97,7 @@ def append_with_offsets(
     """
     _check_forward(topic, offsets, expected)
     table.refresh()
-    _disable_commit_retry(table)
+    disable_commit_retry(table)
     current = committed_offsets(table, topic)
     if current != expected:
         raise OffsetFencingError(
@@ -172,7 +172,7 @@ def _check_forward(topic: str, offsets: dict[int, int], expected: dict[int, int]
         )
 
 
-def _disable_commit_retry(table: Table) -> None:
+def disable_commit_retry(table: Table) -> None:
     """Turn off pyiceberg's blind commit retry on a table not created by lake.tables."""
     if all(table.properties.get(k) == v for k, v in TABLE_PROPERTIES.items()):
         return

@@ -6,7 +6,8 @@ size, each bin of two or more files is read (projected onto the current schema) 
 again as one file, and one transaction deletes the old files and adds the new. The snapshot
 summary carries the landing bookkeeping (``lake.offsets.offset_properties``): the next land
 job reads its offsets from there. A writer committing meanwhile makes the commit fail
-(CommitError), with nothing changed; its files are then orphans.
+(CommitError: pyiceberg's commit retry is off, as on every lake table), with nothing changed;
+the files it wrote are then orphans.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pyiceberg.manifest import DataFile
 from pyiceberg.table import FileScanTask, Table
 
 from lake.errors import CommitError
-from lake.offsets import offset_properties
+from lake.offsets import disable_commit_retry, offset_properties
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ def compact(table: Table, target_size: int) -> CompactResult:
     """Rewrite ``table``'s small files per partition into files of about ``target_size``
     bytes, in one commit (none if no partition has two files to pack)."""
     table.refresh()
+    # A blind retry would re-apply the rewrite, and its stale offsets, over a landing.
+    disable_commit_retry(table)
     name = table.name()[-1]
     current = table.current_snapshot()
     if current is None:
