@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lake.maintenance.compact import compact
 from lake.maintenance.expire import expire_snapshots
 from lake.maintenance.orphans import referenced, remove_orphans
 from lake.tables import load_table
@@ -54,4 +55,21 @@ def test_orphans_go_referenced_files_stay(tmp_path: Path) -> None:
     assert any(r.startswith("metadata/snap-") for r in removed)  # the expired manifest list
     assert not stray.exists()
     assert all(Path(p).exists() for p in live)  # nothing referenced removed
+    assert _rows(settings) == before
+
+
+def test_compact_expire_orphans_frees_the_replaced_files(tmp_path: Path) -> None:
+    settings = lake_settings(tmp_path)
+    for start in range(0, 60, 20):
+        land(settings, "clicks", range(start, start + 20), {0: start + 20})
+    before = _rows(settings)
+    table = load_table(catalog(settings), "tide", "clicks")
+    compacted = compact(table, 128 * 1024**2)
+    assert compacted.rewritten > compacted.written > 0
+    expire_snapshots(table, 0.0)
+    removed = remove_orphans(table, 0.0)
+    parquet = [f for f in removed.removed_files if f.endswith(".parquet")]
+    assert len(parquet) == compacted.rewritten  # the replaced files, nothing else
+    on_disk = list((tmp_path / "warehouse" / "tide" / "clicks" / "data").rglob("*.parquet"))
+    assert len(on_disk) == compacted.written
     assert _rows(settings) == before
