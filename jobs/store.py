@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.errors import UnknownJobError
+from jobs.liveness import Runner, is_gone, this_process
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -20,9 +21,15 @@ CREATE TABLE IF NOT EXISTS jobs (
     submitted_at REAL NOT NULL,
     finished_at REAL,
     result TEXT,
-    error TEXT
+    error TEXT,
+    pid INTEGER,
+    host TEXT,
+    started TEXT
 )
 """
+# Added later (a log written before gets them): the process running a job (jobs.liveness);
+# NULL in rows written before.
+_RUNNER_COLUMNS = {"pid": "INTEGER", "host": "TEXT", "started": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -35,24 +42,38 @@ class JobRecord:
     finished_at: float | None
     result: dict[str, Any] | None
     error: str | None
+    pid: int | None = None
+    host: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
 
 
 class JobStore:
-    """States: RUNNING, SUCCEEDED, FAILED. A job killed mid-run stays RUNNING in the log."""
+    """States: RUNNING, SUCCEEDED, FAILED, and LOST: a job whose process ended without
+    recording an outcome (killed with -9, the machine went down). Reading the log (``get``,
+    ``list``) marks a RUNNING job of this host whose process is gone as LOST."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in _RUNNER_COLUMNS.items():
+            if column not in have:
+                try:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+                except sqlite3.OperationalError as e:  # added concurrently by another process
+                    if "duplicate column" not in str(e):
+                        raise
 
     def start(self, kind: str, args: dict[str, Any]) -> int:
+        me = this_process()
         cursor = self._db.execute(
-            "INSERT INTO jobs (kind, args, state, submitted_at) VALUES (?, ?, 'RUNNING', ?)",
-            (kind, json.dumps(args), time.time()),
+            "INSERT INTO jobs (kind, args, state, submitted_at, pid, host, started) "
+            "VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
+            (kind, json.dumps(args), time.time(), me.pid, me.host, me.started),
         )
         return int(cursor.lastrowid or 0)
 
@@ -68,14 +89,38 @@ class JobStore:
             (time.time(), error, job_id),
         )
 
+    def mark_lost(self) -> None:
+        """Mark RUNNING jobs whose process is gone as LOST (only if still RUNNING: a job that
+        finishes meanwhile keeps its outcome)."""
+        running = self._db.execute(
+            "SELECT id, pid, host, started FROM jobs WHERE state='RUNNING' AND pid IS NOT NULL"
+        ).fetchall()
+        for job_id, pid, host, started in running:
+            if is_gone(Runner(pid, host, started)):
+                self._db.execute(
+                    "UPDATE jobs SET state='LOST', error=? WHERE id=? AND state='RUNNING'",
+                    (f"lost: its process {pid} on {host} ended without recording an outcome "
+                     "(killed?)", job_id),
+                )  # fmt: skip
+
     def get(self, job_id: int) -> JobRecord:
-        row = self._db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        self.mark_lost()
+        row = self._db.execute(
+            "SELECT id, kind, args, state, submitted_at, finished_at, result, error, pid, host "
+            "FROM jobs WHERE id=?",
+            (job_id,),
+        ).fetchone()
         if row is None:
             raise UnknownJobError(f"no job with id {job_id}")
         return _record(row)
 
     def list(self, limit: int = 50) -> list[JobRecord]:
-        rows = self._db.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))
+        self.mark_lost()
+        rows = self._db.execute(
+            "SELECT id, kind, args, state, submitted_at, finished_at, result, error, pid, host "
+            "FROM jobs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
         return [_record(row) for row in rows]
 
     def close(self) -> None:
@@ -83,7 +128,7 @@ class JobStore:
 
 
 def _record(row: tuple[Any, ...]) -> JobRecord:
-    job_id, kind, args, state, submitted, finished, result, error = row
+    job_id, kind, args, state, submitted, finished, result, error, pid, host = row
     return JobRecord(
         job_id,
         kind,
@@ -93,4 +138,6 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
         finished,
         json.loads(result) if result else None,
         error,
+        pid,
+        host,
     )

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 PROPERTY_PREFIX = "tide.offsets."
 # Landing bookkeeping a rewrite must carry forward: the offsets, and the event times beside them
 # (lake.watermarks).
-_CARRIED = (PROPERTY_PREFIX, "tide.event-times.", "tide.valid-through.")
+CARRIED = (PROPERTY_PREFIX, "tide.event-times.", "tide.valid-through.")
 
 
 def offsets_key(topic: str) -> str:
@@ -73,7 +73,7 @@ def offset_properties(table: Table) -> dict[str, str]:
     found: dict[str, str] = {}
     for snapshot in lineage(table, "every topic"):
         for key, value in properties_of(snapshot).items():
-            if key.startswith(_CARRIED):
+            if key.startswith(CARRIED):
                 found.setdefault(key, value)
     return found
 
@@ -97,7 +97,7 @@ def append_with_offsets(
     """
     _check_forward(topic, offsets, expected)
     table.refresh()
-    _disable_commit_retry(table)
+    disable_commit_retry(table)
     current = committed_offsets(table, topic)
     if current != expected:
         raise OffsetFencingError(
@@ -172,7 +172,7 @@ def _check_forward(topic: str, offsets: dict[int, int], expected: dict[int, int]
         )
 
 
-def _disable_commit_retry(table: Table) -> None:
+def disable_commit_retry(table: Table) -> None:
     """Turn off pyiceberg's blind commit retry on a table not created by lake.tables."""
     if all(table.properties.get(k) == v for k, v in TABLE_PROPERTIES.items()):
         return

@@ -18,6 +18,8 @@ from jobs.store import JobRecord, JobStore
 from tide.cli.context import settings
 from tide.cli.duration import parse_duration
 from tide.cli.output import OutputFormat, emit_object, emit_table, errors
+from tide.cli.size import parse_size
+from tide.ops import maintenance
 from tide.ops.lake import Follow, land_topic
 
 app = typer.Typer(help="Batch jobs: submit, list, status.", no_args_is_help=True)
@@ -69,6 +71,83 @@ def land(
          "offsets": result.offsets, "valid_through": result.valid_through},
         output,
     )  # fmt: skip
+
+
+TABLE = typer.Option(..., "--table", help="A lake table (`tide lake tables` lists them).")
+
+
+@submit.command()
+def expire(
+    table: str = TABLE,
+    older_than: str = typer.Option(..., help="Expire snapshots older than this (7d, 12h, 0s)."),
+    retain_last: int = typer.Option(1, min=1, help="Always keep this many newest snapshots."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Expire TABLE's old snapshots; the current one and its landing offsets always stay."""
+    age = parse_duration(older_than, "--older-than")
+    args = {"table": table, "older_than": older_than, "retain_last": retain_last}
+    result = run_logged(
+        _store(), "expire", args,
+        lambda: maintenance.expire(settings(), table, age, retain_last),
+    )  # fmt: skip
+    _one_line(
+        {"table": result.table, "snapshots_expired": result.expired,
+         "snapshots_kept": result.kept, "expired_ids": result.expired_ids},
+        f"{result.table}: {result.expired} snapshot(s) expired, {result.kept} kept",
+        output,
+    )  # fmt: skip
+
+
+@submit.command()
+def orphans(
+    table: str = TABLE,
+    older_than: str = typer.Option(
+        "1h", help="Only files older than this (a commit in progress keeps its files)."
+    ),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Delete TABLE's data and metadata files that no live snapshot references."""
+    age = parse_duration(older_than, "--older-than")
+    args = {"table": table, "older_than": older_than}
+    result = run_logged(
+        _store(), "orphans", args, lambda: maintenance.orphans(settings(), table, age)
+    )
+    _one_line(
+        {"table": result.table, "files_removed": result.removed, "bytes_removed": result.bytes,
+         "removed": result.removed_files},
+        f"{result.table}: {result.removed} orphan file(s) removed ({result.bytes:,} bytes)",
+        output,
+    )  # fmt: skip
+
+
+@submit.command("compact")
+def compact_table(
+    table: str = TABLE,
+    target_size: str = typer.Option("128MB", help="Pack small files into files this big."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Rewrite the small files of each partition of TABLE into fewer, in one commit that keeps
+    the landing offsets."""
+    size = parse_size(target_size, "--target-size")
+    args = {"table": table, "target_size": target_size}
+    r = run_logged(
+        _store(), "compact", args, lambda: maintenance.compaction(settings(), table, size)
+    )
+    _one_line(
+        {"table": r.table, "files_before": r.files_before, "files_after": r.files_after,
+         "files_rewritten": r.rewritten, "files_written": r.written, "snapshot_id": r.snapshot_id},
+        f"{r.table}: {r.files_before} data files -> {r.files_after} "
+        f"({r.rewritten} rewritten into {r.written})",
+        output,
+    )  # fmt: skip
+
+
+def _one_line(obj: dict[str, Any], line: str, output: OutputFormat) -> None:
+    """A maintenance job's result: ``obj`` as JSON, or ``line`` as text."""
+    if output is OutputFormat.json:
+        emit_object(obj, output)
+    else:
+        typer.echo(line)
 
 
 @contextmanager
