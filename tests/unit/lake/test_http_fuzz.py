@@ -8,9 +8,8 @@ limits; properties:
 
 from __future__ import annotations
 
-import os
-
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any

@@ -9,9 +9,8 @@ starts from a copy of one seeded database and sends a few requests; properties:
 
 from __future__ import annotations
 
-import os
-
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
