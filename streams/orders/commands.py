@@ -164,7 +164,12 @@ class OrderCommands:
                         return Accepted(order_id, first, state.status.value, p, "replayed")
                     with self._acked:
                         self._awaited.add(id(event))  # alive in _pending: its id is its own
-                    self._publisher.send(self._topic, order_id, event)
+                    try:
+                        self._publisher.send(self._topic, order_id, event)
+                    except Exception:
+                        with self._acked:
+                            self._awaited.discard(id(event))
+                        raise
                     # seen by the next decisions at once; kept if it is not confirmed in time:
                     # the Publisher delivers it later or keeps it in the outbox
                     self._pending.setdefault(order_id, []).append(event)
