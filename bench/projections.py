@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -195,6 +196,7 @@ def run(kind: BrokerKind, n: int, clients: int, seconds: float) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stops its child services too
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--broker", choices=["tansu", "kafka", "both"], default="tansu")
