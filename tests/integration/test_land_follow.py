@@ -119,6 +119,14 @@ def source(tmp_path: Path, data_broker: Any, registry_url: str) -> Iterator[Sour
     made.registry.close()
 
 
+@pytest.fixture
+def long_source(tmp_path: Path, long_data_broker: Any, registry_url: str) -> Iterator[Source]:
+    """For the restart tests: Kafka in make test, both brokers in make chaos."""
+    made = Source(tmp_path, long_data_broker, registry_url)
+    yield made
+    made.registry.close()
+
+
 def stop(job: subprocess.Popen[str]) -> dict[str, Any]:
     job.send_signal(signal.SIGTERM)
     stdout, stderr = job.communicate(timeout=60)
@@ -144,7 +152,10 @@ def test_follow_lands_each_wave_while_running_and_commits_on_sigterm(source: Sou
     assert result["valid_through"] == min(source.latest.values()).isoformat()
 
 
-def test_sigterm_commits_what_was_read_and_a_restart_goes_on_from_there(source: Source) -> None:
+def test_sigterm_commits_what_was_read_and_a_restart_goes_on_from_there(
+    long_source: Source,
+) -> None:
+    source = long_source
     with source.follow() as job:
         source.wave(range(500))
         source.await_landed(1, job)
@@ -159,7 +170,8 @@ def test_sigterm_commits_what_was_read_and_a_restart_goes_on_from_there(source: 
     assert sorted(source.event_ids()) == sorted(source.sent)
 
 
-def test_a_follow_killed_hard_then_restarted_lands_every_event_once(source: Source) -> None:
+def test_a_follow_killed_hard_then_restarted_lands_every_event_once(long_source: Source) -> None:
+    source = long_source
     with source.follow() as job:
         source.wave(range(300))
         source.await_landed(300, job)

@@ -26,8 +26,8 @@ from tests.integration.streams_fixtures import StreamRig
 
 BIG = os.environ.get("TIDE_CHAOS") == "1"
 EVENTS = 60_000 if BIG else 10_000
-PRODUCE_S = 60.0 if BIG else 12.0
-KILLS = 12 if BIG else 4
+PRODUCE_S = 60.0 if BIG else 9.0
+KILLS = 12 if BIG else 3
 IDLE_OVER_FAILOVER_S = 20.0
 PARTITIONS = 4
 
