@@ -60,8 +60,8 @@ def member(kind: str, bs: str, registry_url: str, topic: str, root: Path) -> Ite
            "TIDE_DATA_DIR": str(root), "TIDE_LOG_LEVEL": "WARNING"}  # fmt: skip
     tide = Path(sys.executable).with_name("tide")
     command = [str(tide), kind, "serve", "--port", str(port), "--topic", topic]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    log = (root / f"{kind}.log").open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -75,6 +75,7 @@ def member(kind: str, bs: str, registry_url: str, topic: str, root: Path) -> Ite
     finally:
         process.kill()
         process.wait(10)
+        log.close()
 
 
 def applied(url: str) -> int:
@@ -85,7 +86,10 @@ def applied(url: str) -> int:
 
 def apply_rate(url: str, expected: int) -> float:
     first = 0.0
+    deadline = time.monotonic() + 600
     while (done := applied(url)) < expected:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the projection applied {done} of {expected} events in 600 s")
         if done and not first:
             first = time.perf_counter()
         time.sleep(0.02)

@@ -10,6 +10,7 @@ it sees again after a crash fold to nothing (versions), so a replay never double
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,8 @@ from streams.errors import CheckpointError
 from streams.orders.aggregate import Fold, OrderState, Status
 from streams.projections.read_models import CustomerOrders
 
-MAGIC = b"TPB1"
+MAGIC = b"TPB2"  # zlib-compressed JSON (a book of thousands of orders stays one message)
+PLAIN = b"TPB1"  # uncompressed JSON, as the first versions wrote it
 
 
 class PartitionBook:
@@ -68,13 +70,16 @@ class PartitionBook:
                 {**asdict(c), "open_orders": sorted(c.open_orders)} for c in self.customers.values()
             ],
         }
-        return MAGIC + json.dumps(body, separators=(",", ":")).encode()
+        return MAGIC + zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 6)
 
     @classmethod
     def restore(cls, data: bytes) -> PartitionBook:
-        if not data.startswith(MAGIC):
+        if data.startswith(MAGIC):
+            body = json.loads(zlib.decompress(data[len(MAGIC) :]))
+        elif data.startswith(PLAIN):
+            body = json.loads(data[len(PLAIN) :])
+        else:
             raise CheckpointError("not a projection checkpoint (another version wrote it?)")
-        body = json.loads(data[len(MAGIC) :])
         book = cls(body["partition"])
         book.next_offset = body["next_offset"]
         for o in body["orders"]:
