@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,7 +37,8 @@ from streams.sagas.events import from_order_placed, normalized, now_ms
 from streams.state.checkpoints import CheckpointStore, committed_hints, partition_key
 
 log = logging.getLogger(__name__)
-MAGIC = b"TSG1"
+MAGIC = b"TSG2"  # zlib-compressed JSON: a partition of thousands of sagas stays one message
+PLAIN = b"TSG1"  # uncompressed JSON, as the first version wrote it
 TICK_S = 0.1  # how often held answers and overdue steps are looked for
 Out = tuple[str, dict[str, Any]]
 
@@ -80,13 +82,16 @@ class Slot:
     def dump(self) -> bytes:
         body = {"orders_at": self.orders_at, "events_at": self.events_at,
                 "logic": self.logic.dump()}  # fmt: skip
-        return MAGIC + json.dumps(body, separators=(",", ":")).encode()
+        return MAGIC + zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 6)
 
     @classmethod
     def restore(cls, data: bytes, logic: PartitionLogic) -> Slot:
-        if not data.startswith(MAGIC):
+        if data.startswith(MAGIC):
+            body = json.loads(zlib.decompress(data[len(MAGIC) :]))
+        elif data.startswith(PLAIN):
+            body = json.loads(data[len(PLAIN) :])
+        else:
             raise CheckpointError("not a saga checkpoint (another version wrote it?)")
-        body = json.loads(data[len(MAGIC) :])
         logic.load(body["logic"])
         return cls(logic, body["orders_at"], body["events_at"])
 
