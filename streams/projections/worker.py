@@ -34,7 +34,12 @@ from schemas.loader import load
 from streams.projections.book import PartitionBook
 from streams.projections.changelog import SummaryChangelog
 from streams.runner.clients import member_consumer
-from streams.state.checkpoints import CheckpointStore, committed_hints, partition_key
+from streams.state.checkpoints import (
+    CheckpointStore,
+    checkpoint_partitions,
+    committed_hints,
+    partition_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,17 +181,7 @@ class ProjectionWorker:
     def _checkpoint(self, partitions: list[int]) -> None:
         with self.lock:
             dumps = {p: self.books[p].dump() for p in partitions if p in self.books}
-        for p, data in dumps.items():
-            self._store.write(p, partition_key(p), data)
-        if self._producer.flush(30) != 0 or self._store.failures:
-            log.warning("checkpoint not acknowledged", extra={"partitions": sorted(dumps)})
-            return
-        pointers = [tp for tp in self._store.pointers() if tp.partition in dumps]
-        if pointers:
-            try:
-                self._consumer.commit(offsets=pointers, asynchronous=True)
-            except Exception as e:
-                log.debug("commit of checkpoint hints failed", extra={"error": str(e)})
+        checkpoint_partitions(self._store, self._producer, self._consumer, dumps)
 
     def _assign(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
         wanted = [tp.partition for tp in tps]

@@ -34,7 +34,12 @@ from streams.runner.clients import member_consumer
 from streams.sagas import metrics
 from streams.sagas.errors import SagaTopologyError
 from streams.sagas.events import from_order_placed, normalized, now_ms
-from streams.state.checkpoints import CheckpointStore, committed_hints, partition_key
+from streams.state.checkpoints import (
+    CheckpointStore,
+    checkpoint_partitions,
+    committed_hints,
+    partition_key,
+)
 
 log = logging.getLogger(__name__)
 MAGIC = b"TSG2"  # zlib-compressed JSON: a partition of thousands of sagas stays one message
@@ -220,17 +225,7 @@ class SagaMember:
             return
         with self.lock:
             dumps = {p: self.slots[p].dump() for p in partitions if p in self.slots}
-        for p, data in dumps.items():
-            self._store.write(p, partition_key(p), data)
-        if self._producer.flush(30) != 0 or self._store.failures:
-            log.warning("checkpoint not acknowledged", extra={"partitions": sorted(dumps)})
-            return
-        pointers = [tp for tp in self._store.pointers() if tp.partition in dumps]
-        if pointers:
-            try:
-                self._group.commit(offsets=pointers, asynchronous=True)
-            except Exception as e:
-                log.debug("commit of checkpoint hints failed", extra={"error": str(e)})
+        checkpoint_partitions(self._store, self._producer, self._group, dumps)
 
     def _assign(self, consumer: Consumer, tps: list[TP]) -> None:
         s, wanted = self.settings, [tp.partition for tp in tps]

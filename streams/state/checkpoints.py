@@ -12,6 +12,7 @@ the end, so a checkpoint written after that commit is still found.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -26,12 +27,34 @@ from confluent_kafka import (
 
 from streams.errors import CheckpointError
 
+log = logging.getLogger(__name__)
+
 
 def partition_key(partition: int) -> bytes:
     return f"partition:{partition}".encode()
 
 
 MERGE_KEY = b"merge"
+
+
+def checkpoint_partitions(
+    store: CheckpointStore, producer: Producer, consumer: Consumer, dumps: dict[int, bytes]
+) -> bool:
+    """Write one checkpoint per partition of ``dumps`` (keyed by ``partition_key``), wait for
+    the broker's acknowledgement, then commit where they are as the group's hints (best
+    effort). False when a checkpoint was not acknowledged."""
+    for p, data in dumps.items():
+        store.write(p, partition_key(p), data)
+    if producer.flush(30) != 0 or store.failures:
+        log.warning("checkpoint not acknowledged", extra={"partitions": sorted(dumps)})
+        return False
+    pointers = [tp for tp in store.pointers() if tp.partition in dumps]
+    if pointers:
+        try:
+            consumer.commit(offsets=pointers, asynchronous=True)
+        except Exception as e:
+            log.debug("commit of checkpoint hints failed", extra={"error": str(e)})
+    return True
 
 
 def committed_hints(consumer: Consumer, topic: str, partitions: list[int]) -> dict[int, int]:
