@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 # Added later (a log written before gets them): the process running a job (jobs.liveness);
 # NULL in rows written before.
 _RUNNER_COLUMNS = {"pid": "INTEGER", "host": "TEXT", "started": "TEXT"}
+_BUSY_TIMEOUT_S = 30.0  # how long a job or a reader waits for the log's lock
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,21 @@ class JobStore:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT_S)
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        while True:  # a job and a reader opening a new log at once: one waits, neither fails
+            try:
+                self._prepare()
+                return
+            except sqlite3.OperationalError as e:
+                # SQLite answers "locked" at once, without waiting, where two connections would
+                # deadlock upgrading their locks (the rollback journal before WAL is on).
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    self._db.close()
+                    raise
+                time.sleep(0.01)  # retrying a lock SQLite refused to wait for; not a sync
+
+    def _prepare(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
         have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}

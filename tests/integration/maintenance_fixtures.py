@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from confluent_kafka import Producer
 from pyiceberg.table import Table
 
@@ -85,3 +87,11 @@ class Landed:
 
     def close(self) -> None:
         self.registry.close()
+
+
+@pytest.fixture
+def landed(tmp_path: Path, broker: Any, registry_url: str) -> Iterator[Landed]:
+    """A ``Landed`` closed however the test ends (its registry client holds a socket)."""
+    made = Landed(tmp_path, broker, registry_url)
+    yield made
+    made.close()

@@ -4,22 +4,9 @@ the same. Real broker, registry, catalog and DuckDB."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-
 from lake.maintenance.compact import compact
 from lake.offsets import committed_offsets, snapshot_offsets
 from tests.integration.maintenance_fixtures import Landed
-
-
-@pytest.fixture
-def landed(tmp_path: Path, broker: Any, registry_url: str) -> Iterator[Landed]:
-    made = Landed(tmp_path, broker, registry_url)
-    yield made
-    made.close()
 
 
 def _data_files(landed: Landed) -> int:

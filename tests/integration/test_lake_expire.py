@@ -5,11 +5,7 @@ catalog and DuckDB; the jobs are subprocesses."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from lake.maintenance.expire import expire_snapshots
 from lake.tables import load_table
@@ -17,13 +13,6 @@ from tests.integration.lake_fixtures import lake_settings, land
 from tests.integration.maintenance_fixtures import Landed
 from tests.integration.test_bad_input import run
 from tide.ops.lake import catalog
-
-
-@pytest.fixture
-def landed(tmp_path: Path, broker: Any, registry_url: str) -> Iterator[Landed]:
-    made = Landed(tmp_path, broker, registry_url)
-    yield made
-    made.close()
 
 
 def test_expiry_keeps_the_offsets_the_next_land_resumes_from(landed: Landed) -> None:

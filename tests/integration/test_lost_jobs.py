@@ -15,8 +15,7 @@ from jobs.store import JobStore
 from tests.integration.maintenance_fixtures import Landed
 
 
-def test_a_killed_job_is_lost(tmp_path: Path, broker: Any, registry_url: str) -> None:
-    landed = Landed(tmp_path, broker, registry_url)
+def test_a_killed_job_is_lost(tmp_path: Path, landed: Landed) -> None:
     landed.produce(range(5))
     command = [sys.executable, "-m", "tide", "jobs", "submit", "land", "--topic", landed.topic,
                "--follow"]  # fmt: skip
@@ -44,4 +43,3 @@ def test_a_killed_job_is_lost(tmp_path: Path, broker: Any, registry_url: str) ->
     status = store.get(record.id)
     store.close()
     assert status.state == "LOST" and status.pid == job.pid and status.finished_at is None
-    landed.close()
