@@ -22,7 +22,11 @@ class Runner:
 
 
 def this_process() -> Runner:
-    pid = os.getpid()
+    return process(os.getpid())
+
+
+def process(pid: int) -> Runner:
+    """The process ``pid`` of this host (a child just started, say)."""
     return Runner(pid, socket.gethostname(), _stat(pid)[1])
 
 

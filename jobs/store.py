@@ -27,9 +27,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     started TEXT
 )
 """
-# Added later (a log written before gets them): the process running a job (jobs.liveness);
-# NULL in rows written before.
-_RUNNER_COLUMNS = {"pid": "INTEGER", "host": "TEXT", "started": "TEXT"}
+# Added later (a log written before gets them): the process running a job (jobs.liveness), and
+# when a cancel was asked for; NULL in rows written before.
+_RUNNER_COLUMNS = {"pid": "INTEGER", "host": "TEXT", "started": "TEXT",
+                   "cancel_requested": "REAL"}  # fmt: skip
+ACTIVE = ("QUEUED", "RUNNING")  # the states a job can still leave
 _BUSY_TIMEOUT_S = 30.0  # how long a job or a reader waits for the log's lock
 
 
@@ -51,9 +53,10 @@ class JobRecord:
 
 
 class JobStore:
-    """States: RUNNING, SUCCEEDED, FAILED, and LOST: a job whose process ended without
-    recording an outcome (killed with -9, the machine went down). Reading the log (``get``,
-    ``list``) marks a RUNNING job of this host whose process is gone as LOST."""
+    """States: QUEUED (submitted with --detach, its process not started yet), RUNNING,
+    SUCCEEDED, FAILED, CANCELLED, and LOST: a job whose process ended without recording an
+    outcome (killed with -9, the machine went down). Reading the log (``get``, ``list``) marks a
+    QUEUED or RUNNING job of this host whose process is gone as LOST."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,18 +87,58 @@ class JobStore:
                         raise
 
     def start(self, kind: str, args: dict[str, Any]) -> int:
-        me = this_process()
+        """Record a job this process runs now."""
+        job_id = self.queue(kind, args)
+        self.claim(job_id)
+        return job_id
+
+    def queue(self, kind: str, args: dict[str, Any]) -> int:
+        """Record a job another process will run (``claim`` it there)."""
         cursor = self._db.execute(
-            "INSERT INTO jobs (kind, args, state, submitted_at, pid, host, started) "
-            "VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
-            (kind, json.dumps(args), time.time(), me.pid, me.host, me.started),
+            "INSERT INTO jobs (kind, args, state, submitted_at) VALUES (?, ?, 'QUEUED', ?)",
+            (kind, json.dumps(args), time.time()),
         )
         return int(cursor.lastrowid or 0)
 
-    def finish(self, job_id: int, result: dict[str, Any]) -> None:
+    def assign(self, job_id: int, runner: Runner) -> None:
+        """Name the process that will run a queued job (so its death before it starts is seen)."""
         self._db.execute(
-            "UPDATE jobs SET state='SUCCEEDED', finished_at=?, result=? WHERE id=?",
+            "UPDATE jobs SET pid=?, host=?, started=? WHERE id=?",
+            (runner.pid, runner.host, runner.started, job_id),
+        )
+
+    def claim(self, job_id: int) -> None:
+        """This process runs job ``job_id`` now."""
+        me = this_process()
+        self._db.execute(
+            "UPDATE jobs SET state='RUNNING', pid=?, host=?, started=? WHERE id=? "
+            "AND state IN ('QUEUED', 'RUNNING')",
+            (me.pid, me.host, me.started, job_id),
+        )
+
+    def finish(self, job_id: int, result: dict[str, Any]) -> None:
+        """Record the job's result: SUCCEEDED, or CANCELLED if a cancel was asked for (a
+        cancelled continuous land still commits what it read, and says so here)."""
+        self._db.execute(
+            "UPDATE jobs SET state=CASE WHEN cancel_requested IS NULL THEN 'SUCCEEDED' "
+            "ELSE 'CANCELLED' END, finished_at=?, result=? WHERE id=?",
             (time.time(), json.dumps(result), job_id),
+        )
+
+    def request_cancel(self, job_id: int) -> None:
+        self._db.execute(
+            "UPDATE jobs SET cancel_requested=? WHERE id=? AND cancel_requested IS NULL",
+            (time.time(), job_id),
+        )
+
+    def cancel_requested(self, job_id: int) -> bool:
+        row = self._db.execute("SELECT cancel_requested FROM jobs WHERE id=?", (job_id,))
+        return (row.fetchone() or (None,))[0] is not None
+
+    def cancelled(self, job_id: int, reason: str) -> None:
+        self._db.execute(
+            "UPDATE jobs SET state='CANCELLED', finished_at=?, error=? WHERE id=?",
+            (time.time(), reason, job_id),
         )
 
     def fail(self, job_id: int, error: str) -> None:
@@ -105,15 +148,19 @@ class JobStore:
         )
 
     def mark_lost(self) -> None:
-        """Mark RUNNING jobs whose process is gone as LOST (only if still RUNNING: a job that
-        finishes meanwhile keeps its outcome)."""
+        """Mark QUEUED or RUNNING jobs whose process is gone as LOST, or CANCELLED if a cancel
+        was asked for (only if still so: a job that finishes meanwhile keeps its outcome)."""
         running = self._db.execute(
-            "SELECT id, pid, host, started FROM jobs WHERE state='RUNNING' AND pid IS NOT NULL"
+            "SELECT id, pid, host, started FROM jobs WHERE state IN ('QUEUED', 'RUNNING') "
+            "AND pid IS NOT NULL"
         ).fetchall()
         for job_id, pid, host, started in running:
             if is_gone(Runner(pid, host, started)):
                 self._db.execute(
-                    "UPDATE jobs SET state='LOST', error=? WHERE id=? AND state='RUNNING'",
+                    "UPDATE jobs SET state=CASE WHEN cancel_requested IS NULL THEN 'LOST' "
+                    "ELSE 'CANCELLED' END, error=CASE WHEN cancel_requested IS NULL THEN ? "
+                    "ELSE 'cancelled: its process ended on SIGTERM' END "
+                    "WHERE id=? AND state IN ('QUEUED', 'RUNNING')",
                     (f"lost: its process {pid} on {host} ended without recording an outcome "
                      "(killed?)", job_id),
                 )  # fmt: skip

@@ -1,180 +1,28 @@
-"""`tide jobs ...`: submit batch jobs and see how they went."""
+"""`tide jobs ...`: submit batch jobs (tide.cli.jobs_submit_cmd) and see how they went: list,
+status, logs, cancel."""
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from datetime import datetime
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jobs.land import LandJob
-from jobs.runner import run_logged
-from jobs.store import JobRecord, JobStore
+from jobs.cancel import cancel as cancel_job
+from jobs.joblog import log_path
+from jobs.store import ACTIVE, JobRecord
 from tide.cli.context import settings
 from tide.cli.duration import parse_duration
-from tide.cli.output import OutputFormat, emit_object, emit_table, errors
-from tide.cli.size import parse_size
-from tide.ops import maintenance
-from tide.ops.lake import Follow, land_topic
+from tide.cli.job_launch import store as _store
+from tide.cli.jobs_submit_cmd import submit
+from tide.cli.output import OutputFormat, emit_object, emit_table
+from tide.errors import TideError
 
-app = typer.Typer(help="Batch jobs: submit, list, status.", no_args_is_help=True)
-submit = typer.Typer(help="Submit a job (it runs in the foreground).", no_args_is_help=True)
+app = typer.Typer(help="Batch jobs: submit, list, status, logs, cancel.", no_args_is_help=True)
 app.add_typer(submit, name="submit")
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
-
-
-def _store() -> JobStore:
-    return JobStore(settings().data_dir / "jobs.sqlite")
-
-
-@submit.command()
-def land(
-    topic: str = typer.Option(..., "--topic", "-t", help="Topic to land."),
-    table: str = typer.Option(None, help="Lake table (default: the topic's name)."),
-    follow: bool = typer.Option(
-        False,
-        "--follow",
-        "-f",
-        help="Keep landing what arrives until SIGTERM or Ctrl-C (then commit and exit 0).",
-    ),
-    commit_every: str = typer.Option(
-        "5s", help="With --follow: commit at least this often (30s, 500ms, 2m)."
-    ),
-    commit_rows: int = typer.Option(
-        None, min=1, help="Commit whenever this many rows are read (default 50,000)."
-    ),
-    output: OutputFormat = OUTPUT,
-) -> None:
-    """Land TOPIC in its Iceberg table, exactly once, resuming from the committed offsets."""
-    every_s = parse_duration(commit_every, "--commit-every")
-    args = {"topic": topic, "table": table, "follow": follow or None,
-            "commit_every": commit_every if follow else None,
-            "commit_rows": commit_rows}  # fmt: skip
-    with _stop_on_signals(follow) as stop, _progress(topic, follow) as (bar, task):
-
-        def advance(job: LandJob, rows: int) -> None:
-            total = None if follow else job.total
-            bar.update(task, total=total, advance=rows, commits=job.result.commits)
-
-        plan = Follow(stop, every_s) if follow else None
-        result = run_logged(
-            _store(), "land", args,
-            lambda: land_topic(settings(), topic, table, advance, plan, commit_rows),
-        )  # fmt: skip
-    emit_object(
-        {"table": result.table, "rows_landed": result.rows, "commits": result.commits,
-         "offsets": result.offsets, "valid_through": result.valid_through},
-        output,
-    )  # fmt: skip
-
-
-TABLE = typer.Option(..., "--table", help="A lake table (`tide lake tables` lists them).")
-
-
-@submit.command()
-def expire(
-    table: str = TABLE,
-    older_than: str = typer.Option(..., help="Expire snapshots older than this (7d, 12h, 0s)."),
-    retain_last: int = typer.Option(1, min=1, help="Always keep this many newest snapshots."),
-    output: OutputFormat = OUTPUT,
-) -> None:
-    """Expire TABLE's old snapshots; the current one and its landing offsets always stay."""
-    age = parse_duration(older_than, "--older-than")
-    args = {"table": table, "older_than": older_than, "retain_last": retain_last}
-    result = run_logged(
-        _store(), "expire", args,
-        lambda: maintenance.expire(settings(), table, age, retain_last),
-    )  # fmt: skip
-    _one_line(
-        {"table": result.table, "snapshots_expired": result.expired,
-         "snapshots_kept": result.kept, "expired_ids": result.expired_ids},
-        f"{result.table}: {result.expired} snapshot(s) expired, {result.kept} kept",
-        output,
-    )  # fmt: skip
-
-
-@submit.command()
-def orphans(
-    table: str = TABLE,
-    older_than: str = typer.Option(
-        "1h", help="Only files older than this (a commit in progress keeps its files)."
-    ),
-    output: OutputFormat = OUTPUT,
-) -> None:
-    """Delete TABLE's data and metadata files that no live snapshot references."""
-    age = parse_duration(older_than, "--older-than")
-    args = {"table": table, "older_than": older_than}
-    result = run_logged(
-        _store(), "orphans", args, lambda: maintenance.orphans(settings(), table, age)
-    )
-    _one_line(
-        {"table": result.table, "files_removed": result.removed, "bytes_removed": result.bytes,
-         "removed": result.removed_files},
-        f"{result.table}: {result.removed} orphan file(s) removed ({result.bytes:,} bytes)",
-        output,
-    )  # fmt: skip
-
-
-@submit.command("compact")
-def compact_table(
-    table: str = TABLE,
-    target_size: str = typer.Option("128MB", help="Pack small files into files this big."),
-    output: OutputFormat = OUTPUT,
-) -> None:
-    """Rewrite the small files of each partition of TABLE into fewer, in one commit that keeps
-    the landing offsets."""
-    size = parse_size(target_size, "--target-size")
-    args = {"table": table, "target_size": target_size}
-    r = run_logged(
-        _store(), "compact", args, lambda: maintenance.compaction(settings(), table, size)
-    )
-    _one_line(
-        {"table": r.table, "files_before": r.files_before, "files_after": r.files_after,
-         "files_rewritten": r.rewritten, "files_written": r.written, "snapshot_id": r.snapshot_id},
-        f"{r.table}: {r.files_before} data files -> {r.files_after} "
-        f"({r.rewritten} rewritten into {r.written})",
-        output,
-    )  # fmt: skip
-
-
-def _one_line(obj: dict[str, Any], line: str, output: OutputFormat) -> None:
-    """A maintenance job's result: ``obj`` as JSON, or ``line`` as text."""
-    if output is OutputFormat.json:
-        emit_object(obj, output)
-    else:
-        typer.echo(line)
-
-
-@contextmanager
-def _progress(topic: str, follow: bool) -> Iterator[tuple[Progress, Any]]:
-    """A bar to the topic's end; when following, rows and commits so far."""
-    columns = (
-        [TextColumn(f"landing {topic} (following)"),
-         TextColumn("{task.completed:,.0f} rows, {task.fields[commits]} commits")]
-        if follow
-        else [TextColumn(f"landing {topic}"), BarColumn(), MofNCompleteColumn()]
-    )  # fmt: skip
-    with Progress(*columns, TimeElapsedColumn(), console=errors) as bar:
-        yield bar, bar.add_task(topic, total=None, commits=0)
-
-
-@contextmanager
-def _stop_on_signals(enabled: bool) -> Iterator[threading.Event]:
-    """An event set by SIGTERM or SIGINT while inside, if ``enabled`` (the previous handlers
-    restored after)."""
-    stop = threading.Event()
-    signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
-    previous = {sig: signal.signal(sig, lambda _n, _f: stop.set()) for sig in signals}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+_FOLLOW_POLL_S = 0.2  # how often `logs --follow` looks for new lines
 
 
 @app.command("list")
@@ -196,6 +44,49 @@ def status(job_id: int, output: OutputFormat = OUTPUT) -> None:
          "finished_at": iso(job.finished_at), "took": duration(job)},
         output,
     )  # fmt: skip
+
+
+@app.command()
+def logs(
+    job_id: int,
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Go on printing new lines until the job ends."
+    ),
+) -> None:
+    """The job's log: its structured lines, and for a --detach job everything it printed."""
+    store = _store()
+    job = store.get(job_id)  # an unknown id fails here, naming it
+    path = log_path(settings().data_dir / "jobs.sqlite", job_id)
+    if not path.exists() and not (follow and job.state in ACTIVE):
+        raise TideError(f"job {job_id} ({job.state}) kept no log at {path} (jobs run before "
+                        "logs were kept have none)")  # fmt: skip
+    position = 0
+    while True:
+        if path.exists():
+            with path.open("rb") as f:
+                f.seek(position)
+                chunk = f.read()
+            position += len(chunk)
+            typer.echo(chunk.decode("utf-8", "replace"), nl=False)
+        if not follow or job.state not in ACTIVE:
+            return
+        time.sleep(_FOLLOW_POLL_S)
+        job = store.get(job_id)  # read once more after it ends: its last lines
+
+
+@app.command()
+def cancel(
+    job_id: int,
+    wait: str = typer.Option("30s", help="How long to wait for the job to stop."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Cancel a queued or running job of this host: SIGTERM, then wait for it to record its
+    end (a continuous land commits what it read first)."""
+    job = cancel_job(_store(), job_id, parse_duration(wait, "--wait"))
+    if output is OutputFormat.json:
+        emit_object(job.as_dict(), output)
+    else:
+        typer.echo(f"job {job_id}: {job.state}" + (f" ({outcome(job)})" if outcome(job) else ""))
 
 
 def iso(ts: float | None) -> str | None:
