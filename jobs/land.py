@@ -131,6 +131,8 @@ class LandJob:
         self.result = LandResult(config.topic, config.table_name, offsets=dict(self._committed))
         self.total = 0
         self.read = 0  # records read by this run, landed or not yet
+        self.ends: dict[int, int] = {}  # each partition's end offset, as the fetches last said
+        self.committed_at: float | None = None  # time.time() of this run's last commit
         self._started = dict(self._committed)
         # The schema the table will have once this run's writers are landed (lake.evolution).
         self._target = self._table.schema().as_arrow() if self._table else None
@@ -223,6 +225,7 @@ class LandJob:
             wait = min(1.0, max(due - time.monotonic(), 0.0))
             messages = consumer.consume(num_messages=5000, timeout=wait)
             batch = self._fill(messages, batch, positions, set())
+            self._estimate_total(consumer, positions)
             if time.monotonic() >= due:
                 self._commit(batch, positions)
                 batch = _Batch()
@@ -279,6 +282,7 @@ class LandJob:
         for tp in consumer.assignment():
             _, high = consumer.get_watermark_offsets(tp, cached=True)
             if high >= 0:
+                self.ends[tp.partition] = high
                 total += max(high - self._started.get(tp.partition, 0), 0)
         self.total = max(total, self.result.rows)
 
@@ -375,6 +379,7 @@ class LandJob:
         self.result.rows += data.num_rows
         self.result.commits += 1
         self.result.offsets = dict(self._committed)
+        self.committed_at = time.time()
         log.info(
             "land committed",
             extra={"table": self.config.table_name, "rows": data.num_rows,

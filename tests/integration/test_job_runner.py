@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from jobs.store import JobRecord, JobStore
 from tests.integration.maintenance_fixtures import Landed
 from tests.integration.test_bad_input import run
 from tide.errors import TideError
+from tide.stack.ports import free_port
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -31,18 +35,40 @@ def _rows(landed: Landed) -> int:
         return 0
 
 
+def _metrics(port: int) -> dict[tuple[str, str | None], float]:
+    """The land job's /metrics: (sample name, its partition label) -> value."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    return {
+        (sample.name, sample.labels.get("partition")): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
 def _json(landed: Landed, *args: str) -> Any:
     return json.loads(landed.tide(*args, "-o", "json").stdout)
 
 
 def test_a_detached_continuous_land_runs_until_cancelled(landed: Landed) -> None:
     landed.produce(range(20))
+    port = free_port()
     submitted = _json(landed, "jobs", "submit", "land", "--topic", landed.topic, "--follow",
-                      "--commit-every", "300ms", "--detach")  # fmt: skip
+                      "--commit-every", "300ms", "--metrics-port", str(port),
+                      "--detach")  # fmt: skip
     job_id = submitted["job_id"]
     wait_for(lambda: _rows(landed) == 20, 90, "the detached job to land 20 events")
     landed.produce(range(20, 30))  # it goes on landing what arrives
     wait_for(lambda: _rows(landed) == 30, 60, "the detached job to land 10 more")
+    lag = ("tide_land_lag_records", "1")
+    wait_for(lambda: _metrics(port).get(lag) == 0, 30, "the job's metrics to show no lag")
+    metrics = _metrics(port)
+    assert metrics[("tide_land_rows_total", None)] == 30
+    assert metrics[("tide_land_records_read_total", None)] == 30
+    assert metrics[("tide_land_lag_records", "0")] == 0
+    assert metrics[("tide_land_commits_total", None)] >= 1
+    through = metrics[("tide_land_valid_through_seconds", None)]  # the sample clicks' times
+    assert abs(metrics[("tide_land_freshness_seconds", None)] - (time.time() - through)) < 60
     status = _json(landed, "jobs", "status", str(job_id))
     assert status["state"] == "RUNNING" and status["pid"] == submitted["pid"]
 

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jobs.land import LandJob
+from jobs.land_metrics import serve_metrics
 from tide.cli.context import settings
 from tide.cli.duration import parse_duration
 from tide.cli.job_launch import DETACH, EVERY, Launch, launch, stop_on_signals
@@ -43,6 +45,10 @@ def land(
     commit_rows: int = typer.Option(
         None, min=1, help="Commit whenever this many rows are read (default 50,000)."
     ),
+    metrics_port: int = typer.Option(
+        None, min=1, max=65535, help="Serve the job's /metrics (rows, commits, lag, freshness)."
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", help="Address --metrics-port listens on."),
     detach: bool = DETACH,
     every: str = EVERY,
     output: OutputFormat = OUTPUT,
@@ -64,7 +70,8 @@ def land(
                 bar.update(task, total=total, advance=rows, commits=job.result.commits)
 
             plan = Follow(stop, every_s) if follow else None
-            return land_topic(settings(), topic, table, advance, plan, commit_rows)
+            with _metrics(metrics_port, metrics_host) as watch:
+                return land_topic(settings(), topic, table, advance, plan, commit_rows, watch)
 
     def show(result: Any) -> None:
         emit_object(
@@ -160,6 +167,21 @@ def _one_line(obj: dict[str, Any], line: str, output: OutputFormat) -> None:
         emit_object(obj, output)
     else:
         typer.echo(line)
+
+
+@contextmanager
+def _metrics(port: int | None, host: str) -> Iterator[Callable[[LandJob], None] | None]:
+    """A ``watch`` for land_topic serving the job's /metrics on ``port`` (None: no metrics)."""
+    if port is None:
+        yield None
+        return
+    servers: list[WSGIServer] = []
+    try:
+        yield lambda job: servers.append(serve_metrics(job, port, host))
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
 
 
 @contextmanager

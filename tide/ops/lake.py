@@ -42,6 +42,7 @@ def land_topic(
     progress: Callable[[LandJob, int], None] | None = None,
     follow: Follow | None = None,
     commit_rows: int | None = None,
+    watch: Callable[[LandJob], None] | None = None,
 ) -> LandResult:
     """Land everything ``topic`` holds now into its lake table (exactly once); with ``follow``,
     go on landing what arrives until ``follow.stop`` is set. A commit holds at most
@@ -66,6 +67,8 @@ def land_topic(
             AvroDeserializer(registry),
             None if progress is None else (lambda rows: progress(job, rows)),
         )
+        if watch is not None:
+            watch(job)  # before it runs: its metrics are served from the start
         return job.run(None if follow is None else follow.stop)
     finally:
         registry.close()
