@@ -29,6 +29,7 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
 from jobs.errors import JobError, OffsetGapError, SchemaEvolutionError
+from jobs.land_start import start_offsets
 from lake.arrow_schema import avro_to_arrow
 from lake.avro_batch import AvroBatchDecoder
 from lake.errors import (
@@ -69,6 +70,8 @@ class LandConfig:
     follow: bool = False  # run until stopped instead of stopping at the topic's end
     commit_every_s: float = 5.0  # with follow: commit what was read at least this often
     event_time_column: str = "event_time"  # the watermark's column (none if a table lacks it)
+    from_offset: int | None = None  # a backfill into a new table: from this offset on
+    from_time_ms: int | None = None  # ... or from the first record at or after this time
 
     @property
     def table_name(self) -> str:
@@ -134,6 +137,7 @@ class LandJob:
         self.ends: dict[int, int] = {}  # each partition's end offset, as the fetches last said
         self.committed_at: float | None = None  # time.time() of this run's last commit
         self._started = dict(self._committed)
+        self._start = dict(self._committed)  # where this run reads from (run() decides)
         # The schema the table will have once this run's writers are landed (lake.evolution).
         self._target = self._table.schema().as_arrow() if self._table else None
         self._writers: dict[int, pa.Schema] = {}
@@ -143,6 +147,8 @@ class LandJob:
         """Land; with ``config.follow``, until ``stop`` is set (then what was read is committed)."""
         partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
         self._check_offsets(partitions)
+        self._start = self._backfill_start(partitions)
+        self._started = dict(self._start)
         consumer = Consumer(
             {
                 "bootstrap.servers": self.config.bootstrap_servers,
@@ -187,6 +193,22 @@ class LandJob:
                 "restarts (`tide up --broker kafka`)."
             )
 
+    def _backfill_start(self, partitions: list[int]) -> dict[int, int]:
+        """Where a backfill reads from (``from_offset``/``from_time_ms``); the committed
+        offsets otherwise. A backfill lands into a table holding none of the topic's offsets:
+        the lake's offsets are its exactly-once record, never moved."""
+        config = self.config
+        if config.from_offset is None and config.from_time_ms is None:
+            return dict(self._committed)
+        if self._committed:
+            raise JobError(
+                f"{config.table_name} already holds {config.topic} up to offsets "
+                f"{self._committed}: a backfill (--from-offset/--from-time) lands into a new table "
+                f"(--table {config.table_name}_backfill); a land without them resumes where it was"
+            )
+        return start_offsets(config.bootstrap_servers, config.topic, partitions,
+                             offset=config.from_offset, time_ms=config.from_time_ms)  # fmt: skip
+
     def _assign(self, consumer: Consumer, partitions: list[int]) -> set[int]:
         """Assign every partition from its committed offset (the beginning if none).
 
@@ -195,20 +217,20 @@ class LandJob:
         """
         consumer.assign(
             [
-                TopicPartition(self.config.topic, p, self._committed.get(p, OFFSET_BEGINNING))
+                TopicPartition(self.config.topic, p, self._start.get(p, OFFSET_BEGINNING))
                 for p in partitions
             ]
         )
         log.info(
             "land starting",
             extra={"topic": self.config.topic, "table": self.config.table_name,
-                   "resume_from": self._committed},
+                   "resume_from": self._start},
         )  # fmt: skip
         return set(partitions)
 
     def _drain(self, consumer: Consumer, pending: set[int]) -> None:
         batch = _Batch()
-        positions = dict(self._committed)
+        positions = dict(self._start)
         while pending:
             messages = consumer.consume(num_messages=5000, timeout=1.0)
             batch = self._fill(messages, batch, positions, pending)
@@ -219,7 +241,7 @@ class LandJob:
         """Land until ``stop`` is set, committing whenever ``commit_every_s`` has passed (and
         whenever a batch is full): the consume waits no longer than the next commit is due."""
         batch = _Batch()
-        positions = dict(self._committed)
+        positions = dict(self._start)
         due = time.monotonic() + self.config.commit_every_s
         while not stop.is_set():
             wait = min(1.0, max(due - time.monotonic(), 0.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
@@ -20,7 +21,7 @@ from tide.cli.output import OutputFormat, emit_object, errors
 from tide.cli.size import parse_size
 from tide.errors import TideError
 from tide.ops import maintenance
-from tide.ops.lake import Follow, land_topic
+from tide.ops.lake import Backfill, Follow, land_topic
 
 submit = typer.Typer(
     help="Submit a job (in the foreground, or --detach, or --every INTERVAL).",
@@ -45,6 +46,14 @@ def land(
     commit_rows: int = typer.Option(
         None, min=1, help="Commit whenever this many rows are read (default 50,000)."
     ),
+    from_offset: int = typer.Option(
+        None, min=0, help="Backfill into a new table from this offset of every partition."
+    ),
+    from_time: str = typer.Option(
+        None,
+        help="Backfill into a new table from the first record at or after this ISO 8601 "
+        "time (UTC unless it says otherwise).",
+    ),
     metrics_port: int = typer.Option(
         None, min=1, max=65535, help="Serve the job's /metrics (rows, commits, lag, freshness)."
     ),
@@ -58,9 +67,11 @@ def land(
     if follow and every:
         raise TideError("--follow lands until stopped and --every repeats a bounded land: "
                         "give one of them")  # fmt: skip
+    backfill = _backfill(from_offset, from_time)
     args = {"topic": topic, "table": table, "follow": follow or None,
             "commit_every": commit_every if follow else None,
-            "commit_rows": commit_rows}  # fmt: skip
+            "commit_rows": commit_rows, "from_offset": from_offset,
+            "from_time": from_time}  # fmt: skip
 
     def work() -> Any:
         with stop_on_signals(follow) as stop, _progress(topic, follow) as (bar, task):
@@ -71,7 +82,9 @@ def land(
 
             plan = Follow(stop, every_s) if follow else None
             with _metrics(metrics_port, metrics_host) as watch:
-                return land_topic(settings(), topic, table, advance, plan, commit_rows, watch)
+                return land_topic(
+                    settings(), topic, table, advance, plan, commit_rows, watch, backfill
+                )
 
     def show(result: Any) -> None:
         emit_object(
@@ -167,6 +180,21 @@ def _one_line(obj: dict[str, Any], line: str, output: OutputFormat) -> None:
         emit_object(obj, output)
     else:
         typer.echo(line)
+
+
+def _backfill(from_offset: int | None, from_time: str | None) -> Backfill | None:
+    if from_offset is not None and from_time is not None:
+        raise TideError("give --from-offset or --from-time, not both")
+    if from_time is not None:
+        try:
+            moment = datetime.fromisoformat(from_time.strip())
+        except ValueError:
+            raise TideError(
+                f"--from-time {from_time!r} is not an ISO 8601 time (e.g. 2026-12-01T10:00:00Z)"
+            ) from None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return Backfill(time_ms=int(moment.timestamp() * 1000))
+    return None if from_offset is None else Backfill(offset=from_offset)
 
 
 @contextmanager

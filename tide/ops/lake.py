@@ -35,6 +35,15 @@ class Follow:
     every_s: float = 5.0
 
 
+@dataclass(frozen=True)
+class Backfill:
+    """Land from here (into a new table) instead of resuming: an offset in every partition, or
+    the first record at or after a time (epoch ms)."""
+
+    offset: int | None = None
+    time_ms: int | None = None
+
+
 def land_topic(
     settings: TideSettings,
     topic: str,
@@ -43,6 +52,7 @@ def land_topic(
     follow: Follow | None = None,
     commit_rows: int | None = None,
     watch: Callable[[LandJob], None] | None = None,
+    backfill: Backfill | None = None,
 ) -> LandResult:
     """Land everything ``topic`` holds now into its lake table (exactly once); with ``follow``,
     go on landing what arrives until ``follow.stop`` is set. A commit holds at most
@@ -60,6 +70,8 @@ def land_topic(
             config = replace(config, follow=True, commit_every_s=follow.every_s)
         if commit_rows is not None:
             config = replace(config, batch_size=commit_rows)
+        if backfill is not None:
+            config = replace(config, from_offset=backfill.offset, from_time_ms=backfill.time_ms)
         job: LandJob
         job = LandJob(
             config,
