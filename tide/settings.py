@@ -177,6 +177,14 @@ class OrderSettings(BaseModel):
     )
 
 
+class ConsoleSettings(BaseModel):
+    """Where the web console listens (`tide console`; `tide up` runs it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    port: int = Field(8088, ge=0, le=65535, description="Port of `tide console`.")
+
+
 class TideSettings(BaseSettings):
     """Everything a Tide process needs to find its peers and its data."""
 
@@ -192,6 +200,7 @@ class TideSettings(BaseSettings):
     producer: ProducerSettings = ProducerSettings()
     sql: SqlSettings = SqlSettings()
     orders: OrderSettings = OrderSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @property
     def registry_database(self) -> Path:

@@ -23,12 +23,13 @@ from tide.stack.ports import free_port
 
 
 class Up:
-    """A `tide up --no-worker --no-orders` (unless ``extra`` says otherwise) subprocess whose
+    """A `tide up --no-worker --no-orders --no-console` (unless ``extra`` has ``--orders``: then
+    with the order services and the console) subprocess whose
     output is collected line by line."""
 
     def __init__(self, env: dict[str, str], *extra: str) -> None:
         self.env = env
-        services = [] if "--orders" in extra else ["--no-orders"]
+        services = [] if "--orders" in extra else ["--no-orders", "--no-console"]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tide", "up", "--no-worker", *services, *extra], env=env,
             text=True,
@@ -78,12 +79,13 @@ def env(tmp_path: Path) -> dict[str, str]:
             "TIDE_REGISTRY__PORT": str(registry),
             "TIDE_ORDERS__PORT": str(free_port()),
             "TIDE_ORDERS__PROJECTIONS_PORT": str(free_port()),
+            "TIDE_CONSOLE__PORT": str(free_port()),
             "TIDE_REGISTRY__URL": f"http://127.0.0.1:{registry}"}  # fmt: skip
 
 
 @pytest.fixture
 def up(env: dict[str, str]) -> Iterator[Up]:
-    running = Up(env, "--orders")  # the stack with the order services
+    running = Up(env, "--orders")  # the stack with the order services and the console
     try:
         running.wait_for("ready:")
         yield running
@@ -113,9 +115,12 @@ def test_a_killed_child_is_reported_and_restarted_and_status_and_down_work(
     up: Up, env: dict[str, str]
 ) -> None:
     before = parts(env)
-    assert {p: before[p]["health"] for p in ("broker", "registry", "orders", "projections")} == {
-        "broker": "healthy", "registry": "healthy", "orders": "healthy",
-        "projections": "healthy"}  # fmt: skip
+    shown = ("broker", "registry", "orders", "projections", "console")
+    assert {p: before[p]["health"] for p in shown} == dict.fromkeys(shown, "healthy")
+    console = f"http://127.0.0.1:{env['TIDE_CONSOLE__PORT']}"
+    assert f"console  {console}" in up.output()  # printed with its address
+    stack = httpx.get(f"{console}/api/overview", timeout=30).json()["tide_up"]
+    assert {c["name"]: c["health"] for c in stack["children"]} == dict.fromkeys(shown, "healthy")
     port = env["TIDE_ORDERS__PORT"]
     placed = httpx.post(f"http://127.0.0.1:{port}/orders", json={
         "customer_id": "c1", "region": "eu",

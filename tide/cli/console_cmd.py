@@ -17,7 +17,7 @@ from tide.stack.port_check import holder, taken
 
 def console(
     host: str = typer.Option("127.0.0.1", help="Bind address."),
-    port: int = typer.Option(8088, help="Port."),
+    port: int = typer.Option(None, help="Port (default TIDE_CONSOLE__PORT, 8088)."),
     worker: list[str] = typer.Option(  # noqa: B008
         [],
         "--worker",
@@ -27,6 +27,7 @@ def console(
 ) -> None:
     """Serve the console until Ctrl-C: stack, streams, topics, lake, jobs and schemas."""
     current = settings()
+    port = current.console.port if port is None else port
     if taken(port, host):
         raise ConsoleError(f"port {port} is taken by {holder(port)}: stop it, or use --port")
     logs.configure(os.environ.get("TIDE_LOG_LEVEL", "INFO"))

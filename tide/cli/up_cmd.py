@@ -1,5 +1,5 @@
 """`tide up`: the embedded stack (broker, registry, one worker, the order command API and read
-models), supervised, until Ctrl-C or `tide down`."""
+models, the web console), supervised, until Ctrl-C or `tide down`."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def up(
         help="Also run the order command API and the read models (TIDE_ORDERS__PORT, "
         "TIDE_ORDERS__PROJECTIONS_PORT: 8093, 8092).",
     ),
+    console_on: bool = typer.Option(
+        True, "--console/--no-console", help="Also run the web console (TIDE_CONSOLE__PORT: 8088)."
+    ),
     broker: BrokerChoice = BROKER,
     fresh: bool = typer.Option(False, "--fresh", help="Start clean: drop records, lake, state."),
 ) -> None:
@@ -67,8 +70,13 @@ def up(
         console.print(f"fresh start: removed {', '.join(removed) or 'nothing (already clean)'}")
     broker_port = int(s.kafka.bootstrap_servers.split(",")[0].rsplit(":", 1)[-1])
     ports = {"broker": broker_port, "registry": s.registry.port}
-    services_at = {"orders": s.orders.port, "projections": s.orders.projections_port}
-    ensure_free({**ports, **(services_at if orders else {})})
+    services_at: dict[str, tuple[list[str], int]] = {}
+    if orders:
+        services_at["orders"] = (["orders", "serve"], s.orders.port)
+        services_at["projections"] = (["projections", "serve"], s.orders.projections_port)
+    if console_on:
+        services_at["console"] = (["console"], s.console.port)
+    ensure_free({**ports, **{name: port for name, (_, port) in services_at.items()}})
     kind: BrokerKind = "kafka" if broker is BrokerChoice.kafka else "tansu"
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _n, _f: stop.set())  # `tide down`
@@ -79,7 +87,7 @@ def up(
             console.print(f"  schema {r.subject}  version {r.version}  id {r.schema_id}")
         create_pipeline_topics(KafkaSettings(bootstrap_servers=stack.bootstrap_servers))
         process = _worker(s, stack) if worker else None
-        services = _services(s, stack, services_at) if orders else []
+        services = _services(s, stack, services_at)
         children = _children(stack, process) + [_child(svc) for svc in services]
         console.print("ready: try `tide produce clicks --count 10000` — Ctrl-C or `tide down` "
                       "stops everything, `tide status` shows it")  # fmt: skip
@@ -105,17 +113,18 @@ def _worker(s: TideSettings, stack: LocalStack) -> WorkerProcess:
     return process
 
 
-def _services(s: TideSettings, stack: LocalStack, ports: dict[str, int]) -> list[ServiceProcess]:
-    """The order command API and the read models, each a member of its group on `orders`."""
+def _services(
+    s: TideSettings, stack: LocalStack, wanted: dict[str, tuple[list[str], int]]
+) -> list[ServiceProcess]:
+    """The order command API and the read models (each a member of its group on `orders`), and
+    the web console: ``wanted`` maps each to its command and port."""
     data_dir = s.data_dir.resolve()
     env = worker_env(
         stack.bootstrap_servers, stack.registry_url, data_dir, s.streams.idle_timeout_seconds
     )
     services = []
-    for name, port in ports.items():
-        service = ServiceProcess(
-            name, [name, "serve"], port, env, data_dir / "logs" / f"{name}.log"
-        )
+    for name, (args, port) in wanted.items():
+        service = ServiceProcess(name, args, port, env, data_dir / "logs" / f"{name}.log")
         service.start()
         console.print(f"{name:<8} {service.url}  (log: {data_dir / 'logs' / f'{name}.log'})")
         services.append(service)

@@ -19,5 +19,6 @@ def child_health(child: dict[str, Any]) -> str:
         "registry": lambda: registry_answers(child["address"]),
         "orders": lambda: service_answers(child["address"]),
         "projections": lambda: service_answers(child["address"]),
+        "console": lambda: service_answers(child["address"]),
     }.get(child["name"], lambda: True)
     return "healthy" if answers() else "not answering"
