@@ -8,7 +8,7 @@ import signal
 import socket
 import time
 
-from jobs.errors import JobError
+from jobs.errors import JobError, NotCancellableError
 from jobs.store import ACTIVE, JobRecord, JobStore
 
 _POLL_S = 0.1  # how often the log is read while waiting for the job's outcome
@@ -20,9 +20,9 @@ def cancel(store: JobStore, job_id: int, wait_s: float) -> JobRecord:
     on another host, or has not stopped within ``wait_s``."""
     job = store.get(job_id)
     if job.state not in ACTIVE:
-        raise JobError(f"job {job_id} is {job.state}: nothing to cancel")
+        raise NotCancellableError(f"job {job_id} is {job.state}: nothing to cancel")
     if job.host is not None and job.host != socket.gethostname():
-        raise JobError(
+        raise NotCancellableError(
             f"job {job_id} runs on host {job.host}: cancel it there (this is "
             f"{socket.gethostname()})"
         )

@@ -17,3 +17,7 @@ class OffsetGapError(JobError):
 
 class SchemaEvolutionError(JobError):
     """Records use a writer schema that the lake table cannot evolve to hold."""
+
+
+class NotCancellableError(JobError):
+    """The job has ended already, or runs on another host."""

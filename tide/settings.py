@@ -183,6 +183,11 @@ class ConsoleSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     port: int = Field(8088, ge=0, le=65535, description="Port of `tide console`.")
+    users: dict[str, str] = Field(
+        default_factory=dict,
+        description="Basic auth of the console's actions (submit, cancel a job), as the "
+        "registry's users; when empty, the registry's users (TIDE_REGISTRY__USERS) if any.",
+    )
 
 
 class TideSettings(BaseSettings):

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from producers.registry_client import RegistryClient
 from producers.serializer import AvroSerializer
+from registry.api.auth import hash_password
 from schemas.loader import load
 from tests.integration.test_operator_tools import (
     T0,
@@ -38,6 +40,7 @@ from tide.stack.ports import free_port
 from tide.stack.process import ServerProcess
 
 RECORDS = 12
+PASSWORD = "s3cret"  # noqa: S105 - a test user's, "ops": who may submit and cancel jobs
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ def console(
     group = f"console-group-{uuid.uuid4().hex[:8]}"
     _commit(broker, topic, group, {0: 2, 1: 6})
     env = environment(data_dir, broker, registry_url)
+    env["TIDE_CONSOLE__USERS"] = json.dumps({"ops": hash_password(PASSWORD, iterations=1000)})
     ok(tide(env, "jobs", "submit", "land", "--topic", topic))
     with RegistryClient(registry_url) as registry:  # a second version, for the diff
         registry.register(f"{topic}-value", json.dumps(_with_note(load("clicks").schema_str)))
@@ -191,6 +195,65 @@ def test_jobs_and_schemas_list_the_landing_and_the_subject(console: Console) -> 
     assert unknown.status_code == 404
 
 
+def test_jobs_are_submitted_watched_and_cancelled_from_the_console(console: Console) -> None:
+    """A continuous land submitted through the console runs detached, lands the topic into a
+    new table, shows its log, and is cancelled; actions need basic auth, views do not."""
+    auth = ("ops", PASSWORD)
+    table = f"{console.topic}_live"
+    body = {"kind": "land", "args": {"topic": console.topic, "table": table, "follow": True,
+                                     "commit_every": "300ms"}}  # fmt: skip
+    anonymous = httpx.post(console.url + "/api/jobs", json=body, timeout=30)
+    assert anonymous.status_code == 401 and "WWW-Authenticate" in anonymous.headers
+    wrong = httpx.post(console.url + "/api/jobs", json=body, auth=("ops", "nope"), timeout=30)
+    assert wrong.status_code == 401
+    submitted = httpx.post(console.url + "/api/jobs", json=body, auth=auth, timeout=60)
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["job_id"]
+
+    def landed() -> int:
+        tables = {t["name"]: t for t in console.json("/api/lake/tables")["tables"]}
+        return int(tables[table]["rows"]) if table in tables else 0
+
+    _until(lambda: landed() == RECORDS, 90, "the console's land job to land the topic")
+    jobs = {j["id"]: j for j in console.json("/api/jobs")["jobs"]}
+    assert jobs[job_id]["state"] == "RUNNING" and jobs[job_id]["args"]["table"] == table
+    assert "job started" in console.json(f"/api/jobs/{job_id}/log")["log"]
+    cancel = console.url + f"/api/jobs/{job_id}/cancel"
+    assert httpx.post(cancel, timeout=30).status_code == 401  # nothing changed
+    ended = httpx.post(cancel, auth=auth, timeout=60)
+    assert ended.status_code == 200 and ended.json()["state"] == "CANCELLED", ended.text
+    assert ended.json()["result"]["rows"] == RECORDS
+    again = httpx.post(cancel, auth=auth, timeout=30)
+    assert again.status_code == 409 and "nothing to cancel" in again.json()["message"]
+    assert (
+        httpx.post(console.url + "/api/jobs/999999/cancel", auth=auth, timeout=30).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [({"kind": "drop", "args": {}}, "kind 'drop'"),
+     ({"kind": "expire", "args": {"table": "t", "topic": "x"}}, "expire takes no topic"),
+     ({"kind": "expire", "args": {"table": "t", "older_than": "soon"}}, "--older-than"),
+     ([1, 2], "the body must be")],
+)  # fmt: skip
+def test_a_bad_job_submission_is_a_400_naming_what_is_wrong(
+    console: Console, body: Any, named: str
+) -> None:
+    before = len(console.json("/api/jobs")["jobs"])
+    refused = httpx.post(console.url + "/api/jobs", json=body, auth=("ops", PASSWORD), timeout=60)
+    assert refused.status_code == 400 and named in refused.json()["message"], refused.text
+    assert len(console.json("/api/jobs")["jobs"]) == before  # no job was recorded
+
+
+def _until(check: Any, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)  # polling interval of the condition
+
+
 def test_the_page_is_served_and_uses_the_api(console: Console) -> None:
     page = console.get("/")
     assert page.status_code == 200
@@ -219,7 +282,7 @@ def test_the_page_renders_every_section_from_the_live_api(console: Console) -> N
     assert console.group in shown["#groups .body"]
     assert console.topic in shown["#lake .body"]
     assert f"{console.topic}-value" in shown["#schemas .body"]
-    assert "SUCCEEDED" in shown["#jobs .body"]
+    assert "SUCCEEDED" in shown["#jobs .body"] and "data-log=" in shown["#jobs .body"]
     assert "healthy" in shown["#overview .body"]
     assert "no window worker found" in shown["#streams .body"]
     assert "clicks_per_minute" in shown["#streams .body"]  # a shipped job, not started here

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lake.http.request import Ceilings
 from lake.query import QueryEngine
+from registry.api.auth import BasicAuth
 from tide.ops.lake import query_engine
 from tide.settings import TideSettings
 
@@ -25,6 +28,12 @@ class ConsoleContext:
     @property
     def ceilings(self) -> Ceilings:
         return Ceilings(self.settings.sql.max_rows, self.settings.sql.timeout_seconds)
+
+    @cached_property
+    def authorize(self) -> Callable[[str | None], bool] | None:
+        """The basic-auth check of the console's actions (None: open, no users configured)."""
+        users = self.settings.console.users or self.settings.registry.users
+        return BasicAuth(users).allows if users else None
 
     def engine(self) -> QueryEngine:
         with self._lock:

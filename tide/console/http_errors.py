@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from jobs.errors import JobError, UnknownJobError
+from jobs.errors import JobError, NotCancellableError, UnknownJobError
 from lake.errors import LakeError, TableNotFoundError
 from producers.errors import (
     BrokerUnavailableError,
@@ -35,6 +35,7 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (UnknownGroupError, 404, "unknown_group"),
     (TableNotFoundError, 404, "unknown_table"),
     (UnknownJobError, 404, "unknown_job"),
+    (NotCancellableError, 409, "not_cancellable"),
     (BadStartError, 400, "bad_start"),
     (BadParameterError, 400, "bad_parameter"),
     (SchemaAdminError, 400, "bad_parameter"),

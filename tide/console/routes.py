@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lake.http.app import answer_query
-from tide.console import jobs, lake, overview, schemas, streams, topics
+from tide.console import job_actions, jobs, lake, overview, schemas, streams, topics
 from tide.console import metrics as own
 from tide.console.context import ConsoleContext
 
@@ -74,6 +75,31 @@ def add_routes(app: FastAPI, ctx: ConsoleContext, answer: Answer) -> None:
     async def get_jobs(limit: int = 50) -> Response:
         return await answer(jobs.job_list, ctx, limit)
 
+    @app.get("/api/jobs/{job_id}/log")
+    async def get_job_log(job_id: int) -> Response:
+        return await answer(job_actions.job_log, ctx, job_id)
+
+    @app.post("/api/jobs")
+    async def post_job(request: Request) -> Response:
+        """Submit a job, detached: 202 with its id, pid and log (basic auth if configured)."""
+        refused = _refused(ctx, request)
+        if refused is not None:
+            return refused
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None  # submit names what the body must be
+        response = await answer(job_actions.submit, ctx, body)
+        if response.status_code == 200:
+            response.status_code = 202
+        return response
+
+    @app.post("/api/jobs/{job_id}/cancel")
+    async def post_cancel(job_id: int, request: Request) -> Response:
+        """Cancel a job and wait for its end: 200 with it, 409 if it has ended already."""
+        refused = _refused(ctx, request)
+        return refused or await answer(job_actions.cancel_job, ctx, job_id)
+
     @app.get("/api/schemas")
     async def get_schemas() -> Response:
         return await answer(schemas.subjects, ctx)
@@ -85,3 +111,14 @@ def add_routes(app: FastAPI, ctx: ConsoleContext, answer: Answer) -> None:
 
 def _raise(error: Exception) -> dict[str, Any]:
     raise error
+
+
+def _refused(ctx: ConsoleContext, request: Request) -> Response | None:
+    """401 for an action without valid basic auth, when users are configured."""
+    if ctx.authorize is None or ctx.authorize(request.headers.get("authorization")):
+        return None
+    own.ERRORS.labels("unauthorized").inc()
+    return JSONResponse(
+        {"error": "unauthorized", "message": "valid basic auth credentials required"},
+        status_code=401, headers={"WWW-Authenticate": 'Basic realm="tide"'},
+    )  # fmt: skip
