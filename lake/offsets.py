@@ -78,6 +78,9 @@ def offset_properties(table: Table) -> dict[str, str]:
     return found
 
 
+_COMMIT_ATTEMPTS = 10  # commits that lose a race to a writer leaving the offsets, in a row
+
+
 def append_with_offsets(
     table: Table,
     data: pa.Table,
@@ -90,41 +93,50 @@ def append_with_offsets(
     """Append ``data`` and advance ``topic``'s offsets in one commit; the new snapshot id.
 
     ``expected`` are the committed offsets the caller started from; OffsetFencingError
-    (and nothing appended) if the table's committed offsets differ from them now. With
+    (and nothing appended) if the table's committed offsets differ from them now. A commit that
+    loses the race to a writer leaving the offsets as they were (a compaction, an expiry) is
+    made again on top of it, up to _COMMIT_ATTEMPTS times; one that loses to a land is fenced. With
     ``evolve``, the table's schema is first widened to hold ``data`` (``lake.evolution``), in
     the same commit; IncompatibleSchemaError (and nothing changed) if it cannot be.
     ``properties`` are recorded in the snapshot summary beside the offsets.
     """
     _check_forward(topic, offsets, expected)
-    table.refresh()
-    disable_commit_retry(table)
-    current = committed_offsets(table, topic)
-    if current != expected:
-        raise OffsetFencingError(
-            f"offsets of {topic} in {table.name()[-1]} moved since they were read: "
-            f"expected {_show(expected)}, found {_show(current)}"
-        )
     merged = {**expected, **offsets}
     summary = {
         **(properties or {}),
         offsets_key(topic): json.dumps({str(p): merged[p] for p in sorted(merged)}),
     }
-    try:
-        with table.transaction() as txn:
-            current = (
-                evolution.widen(txn, data.schema)
-                if evolve
-                else txn.table_metadata.schema().as_arrow()
+    for attempt in range(1, _COMMIT_ATTEMPTS + 1):
+        table.refresh()
+        disable_commit_retry(table)
+        current = committed_offsets(table, topic)
+        if current != expected:  # another land moved them: this writer is fenced
+            raise OffsetFencingError(
+                f"offsets of {topic} in {table.name()[-1]} moved since they were read: "
+                f"expected {_show(expected)}, found {_show(current)}"
             )
-            txn.append(
-                evolution.conform(data, current, table.name()[-1]), snapshot_properties=summary
-            )
-    except CommitFailedException as e:
-        raise OffsetFencingError(
-            f"another writer committed to {table.name()[-1]} concurrently: {e}"
-        ) from e
-    except (ValueError, pa.ArrowException) as e:
-        raise SchemaMismatchError(f"cannot append to {table.name()[-1]}: {e}") from e
+        try:
+            with table.transaction() as txn:
+                schema = (
+                    evolution.widen(txn, data.schema)
+                    if evolve
+                    else txn.table_metadata.schema().as_arrow()
+                )
+                txn.append(
+                    evolution.conform(data, schema, table.name()[-1]), snapshot_properties=summary
+                )
+            break
+        except CommitFailedException as e:
+            # Another writer committed meanwhile. If it left the offsets as they were (a
+            # compaction, an expiry), commit again on top of it; the check above fences a land.
+            if attempt == _COMMIT_ATTEMPTS:
+                raise OffsetFencingError(
+                    f"another writer committed to {table.name()[-1]} concurrently, "
+                    f"{_COMMIT_ATTEMPTS} times in a row: {e}"
+                ) from e
+            log.info("commit raced another writer; retrying on top", extra={"attempt": attempt})
+        except (ValueError, pa.ArrowException) as e:
+            raise SchemaMismatchError(f"cannot append to {table.name()[-1]}: {e}") from e
     snapshot = table.current_snapshot()
     if snapshot is None:  # pragma: no cover - an append always leaves a snapshot
         raise CommitError(f"append to {table.name()[-1]} left no snapshot")

@@ -12,6 +12,7 @@ from lake.errors import (
     OffsetRegressionError,
     SchemaMismatchError,
 )
+from lake.maintenance.compact import compact
 from lake.offsets import (
     append_with_offsets,
     committed_offsets,
@@ -134,3 +135,53 @@ def test_a_compaction_carrying_offset_properties_survives_expiry(table: Table) -
     table.maintenance.expire_snapshots().by_ids([first, second]).commit()
     assert committed_offsets(table, "clicks") == {0: 2}
     assert committed_offsets(table, "other") == {3: 9}
+
+
+def _interleaved(monkeypatch: pytest.MonkeyPatch, commit: object) -> list[int]:
+    """Run ``commit`` (another writer's) once, between the land's offset check and its commit:
+    the race a concurrent compaction or land makes. The calls seen, to show it ran."""
+    import lake.offsets as offsets_module
+
+    conform = offsets_module.evolution.conform
+    calls: list[int] = []
+
+    def racing(data: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
+        calls.append(1)
+        if len(calls) == 1:
+            commit()  # type: ignore[operator]
+        return conform(data, schema, name)
+
+    monkeypatch.setattr(offsets_module.evolution, "conform", racing)
+    return calls
+
+
+def test_a_commit_racing_a_writer_that_leaves_the_offsets_is_retried_on_top(
+    catalog: Catalog, table: Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def one_partition(ks: range) -> pa.Table:  # clicks of one day and region: one file each
+        return records_to_arrow(
+            roundtrip("clicks", [click(12 * k) for k in ks]), load("clicks").schema
+        )
+
+    append_with_offsets(table, one_partition(range(6)), "clicks", {0: 6}, expected={})
+    append_with_offsets(table, one_partition(range(6, 12)), "clicks", {0: 12}, expected={0: 6})
+    other = load_table(catalog, NAMESPACE, "clicks")
+    compacted: list[int] = []  # a compaction: a new snapshot, the offsets as they were
+    calls = _interleaved(monkeypatch, lambda: compacted.append(compact(other, 1 << 30).written))
+    append_with_offsets(table, _clicks(12, 3), "clicks", {0: 15}, expected={0: 12})
+    assert compacted and compacted[0] >= 1  # the compaction did commit in between
+    assert len(calls) >= 2  # the first commit lost the race, a later one landed on top
+    reloaded = load_table(catalog, NAMESPACE, "clicks")
+    assert committed_offsets(reloaded, "clicks") == {0: 15} and _rows(catalog) == 15
+
+
+def test_a_commit_racing_another_land_is_fenced(
+    catalog: Catalog, table: Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    append_with_offsets(table, _clicks(0, 4), "clicks", {0: 4}, expected={})
+    other = load_table(catalog, NAMESPACE, "clicks")
+    _interleaved(monkeypatch, lambda: append_with_offsets(
+        other, _clicks(4, 2), "clicks", {0: 6}, expected={0: 4}))  # fmt: skip
+    with pytest.raises(OffsetFencingError, match=r"expected \{0: 4\}, found \{0: 6\}"):
+        append_with_offsets(table, _clicks(4, 3), "clicks", {0: 7}, expected={0: 4})
+    assert _rows(catalog) == 6  # the other land's rows, not this one's
