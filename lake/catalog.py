@@ -28,19 +28,33 @@ def open_catalog(
     pyiceberg catalog properties (e.g. ``s3.endpoint``). Local parent directories are created.
     """
     _make_local_dirs(uri, warehouse)
-    try:
-        catalog = SqlCatalog(name, uri=uri, warehouse=warehouse, **dict(properties or {}))
-    except Exception as e:  # SQLAlchemy and pyiceberg raise many types here
-        raise CatalogError(f"cannot open the lake catalog at {uri}: {e}") from e
+    for attempt in range(1, 4):
+        try:
+            catalog = SqlCatalog(name, uri=uri, warehouse=warehouse, **dict(properties or {}))
+            break
+        except Exception as e:  # SQLAlchemy and pyiceberg raise many types here
+            # Two processes opening a new catalog at once both create its tables; the one that
+            # loses finds them there on the next try.
+            if "already exists" in str(e) and attempt < 3:
+                continue
+            raise CatalogError(f"cannot open the lake catalog at {uri}: {e}") from e
     log.debug("opened catalog %s at %s (warehouse %s)", name, uri, warehouse)
     return catalog
 
 
 def ensure_namespace(catalog: Catalog, namespace: str) -> None:
-    """Create ``namespace`` unless it exists."""
+    """Create ``namespace`` unless it exists (also when another process creates it at once:
+    the SQL catalog then fails on its unique key, and the namespace is there)."""
     try:
         catalog.create_namespace_if_not_exists(namespace)
     except Exception as e:
+        try:
+            exists = catalog.namespace_exists(namespace)
+        except Exception:
+            exists = False
+        if exists:
+            log.debug("namespace %s created concurrently", namespace)
+            return
         raise CatalogError(f"cannot create namespace {namespace!r}: {e}") from e
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -97,3 +98,30 @@ def test_catalog_lists_metadata_locations(catalog: Catalog, tmp_path: Path) -> N
         "clicks": clicks.metadata_location,
         "orders": orders.metadata_location,
     }
+
+
+def test_writers_creating_the_namespace_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two land jobs (or a job and a reader) opening a fresh lake at the same moment: the one
+    whose insert loses on the catalog's unique key finds the namespace there, no error."""
+    from lake.catalog import ensure_namespace
+
+    errors: list[BaseException] = []
+    for attempt in range(6):
+        uri = f"sqlite:///{tmp_path}/c{attempt}/catalog.sqlite"
+        catalogs = [open_catalog(uri, f"file://{tmp_path}/w{attempt}") for _ in range(6)]
+        start = threading.Barrier(len(catalogs))
+
+        def create(catalog: Catalog, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                ensure_namespace(catalog, "racing")
+            except BaseException as e:  # collected: asserted below, in the test's thread
+                errors.append(e)
+
+        threads = [threading.Thread(target=create, args=(c,)) for c in catalogs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert all(c.namespace_exists("racing") for c in catalogs)
+    assert errors == []
