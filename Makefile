@@ -29,6 +29,7 @@ chaos: install kafka ## the crash tests at full size (more kills, longer) on bot
 		tests/integration/test_projections.py tests/integration/test_order_commands.py \
 		tests/integration/test_sagas.py tests/unit/registry/test_api_fuzz.py \
 		tests/unit/lake/test_http_fuzz.py tests/integration/test_land_follow.py \
+		tests/integration/test_land_chaos.py \
 		-v --timeout 1800
 
 unit: install
