@@ -19,9 +19,10 @@ kafka: ## fetch Apache Kafka 4.4.0 from Maven Central (once; skipped with a reas
 demo: install ## run the whole pipeline once on the embedded stack (about a minute)
 	$(VENV)/bin/tide demo
 
-test: install kafka ## unit + integration tests (starts its own brokers and registry)
+TEST_WORKERS ?= 2
+test: install kafka ## unit + integration tests (starts its own brokers and registry), on 2 workers
 	bash scripts/ensure-compose.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations 40
 
 chaos: install kafka ## the crash tests at full size (more kills, longer) on both brokers, and the fuzzers longer
 	TIDE_CHAOS=1 $(PY) -m pytest tests/integration/test_window_chaos.py \
