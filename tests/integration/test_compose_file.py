@@ -22,7 +22,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 
 BROKERS = ("kafka-1", "kafka-2", "kafka-3")
-TIDE_SERVICES = ("registry-1", "registry-2", "init", "worker", "land")
+TIDE_SERVICES = ("registry-1", "registry-2", "init", "worker", "land", "orders", "projections",
+                 "sagas", "console")  # fmt: skip
 REQUIRED_SERVICES = (
     *BROKERS,
     *TIDE_SERVICES,
@@ -135,8 +136,18 @@ def test_tide_service_commands(services: dict[str, dict[str, Any]]) -> None:
     assert services["init"]["depends_on"]["registry-1"]["condition"] == "service_healthy"
     assert services["worker"]["command"] == ["worker"]
     assert services["worker"]["deploy"]["replicas"] == 2
-    assert services["land"]["command"] == ["jobs", "submit", "land", "--topic", "clicks"]
-    assert services["land"]["restart"] == "on-failure"
+    land = services["land"]["command"]
+    assert land[:5] == ["jobs", "submit", "land", "--topic", "clicks"] and "--follow" in land
+    assert land[land.index("--metrics-port") + 1] == "9310"
+    assert services["land"]["restart"] == "unless-stopped"
+    assert "jobs-data:/data" in services["land"]["volumes"]  # the console reads its job log
+    assert "jobs-data:/data" in services["console"]["volumes"]
+    for name, port in (("orders", "8093"), ("projections", "8092")):
+        command = services[name]["command"]
+        assert command[:2] == [name, "serve"] and command[command.index("--port") + 1] == port
+        assert command[command.index("--advertise") + 1] == f"http://{name}:{port}"
+    assert services["sagas"]["command"][:2] == ["sagas", "serve"]
+    assert services["console"]["command"][0] == "console"
     assert services["catalog-db"]["image"] == "postgres:16"
     assert "pg_isready" in " ".join(services["catalog-db"]["healthcheck"]["test"])
     assert services["minio"]["image"] == "minio/minio"
