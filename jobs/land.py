@@ -40,6 +40,7 @@ from lake.errors import (
 )
 from lake.evolution import conform, merge
 from lake.offsets import append_with_offsets, committed_offsets
+from lake.parquet_sink import ParquetSink
 from lake.tables import ensure_table, load_table
 from lake.watermarks import (
     as_time,
@@ -72,6 +73,7 @@ class LandConfig:
     event_time_column: str = "event_time"  # the watermark's column (none if a table lacks it)
     from_offset: int | None = None  # a backfill into a new table: from this offset on
     from_time_ms: int | None = None  # ... or from the first record at or after this time
+    parquet_root: Path | None = None  # land plain Parquet files here instead (lake.parquet_sink)
 
     @property
     def table_name(self) -> str:
@@ -128,9 +130,18 @@ class LandJob:
         self._catalog = catalog
         self._decoder = decoder
         self._progress = progress
-        self._table = _existing(catalog, config.namespace, config.table_name)
-        self._committed = committed_offsets(self._table, config.topic) if self._table else {}
-        self._event_times = committed_event_times(self._table, config.topic) if self._table else {}
+        self._parquet = None if config.parquet_root is None else ParquetSink(
+            config.parquet_root, config.topic)  # fmt: skip
+        self._table = None if self._parquet else _existing(catalog, config.namespace,
+                                                            config.table_name)  # fmt: skip
+        if self._parquet is not None:
+            self._committed = self._parquet.committed()
+            self._event_times = self._parquet.event_times()
+        else:
+            self._committed = committed_offsets(self._table, config.topic) if self._table else {}
+            self._event_times = (
+                committed_event_times(self._table, config.topic) if self._table else {}
+            )
         self.result = LandResult(config.topic, config.table_name, offsets=dict(self._committed))
         self.total = 0
         self.read = 0  # records read by this run, landed or not yet
@@ -170,6 +181,8 @@ class LandJob:
         finally:
             self._columns = None
             consumer.close()
+            if self._parquet is not None:
+                self._parquet.close()
         return self.result
 
     def _check_offsets(self, partitions: list[int]) -> None:
@@ -384,16 +397,33 @@ class LandJob:
             latest = merged(latest, self._latest(decoded, batch.partitions[schema_id]))
             parts.append(conform(decoded, target, self.config.table_name))
         data = pa.concat_tables(parts)
+        offsets = {p: o for p, o in positions.items() if o != self._committed.get(p)}
+        if self._parquet is not None:
+            snapshot = self._parquet.append(
+                data, [p for sid in batch.groups for p in batch.partitions[sid]],
+                {p: self._committed.get(p, self._start.get(p, 0)) for p in offsets},
+                offsets, expected=self._committed, event_times=latest,
+            )  # fmt: skip
+        else:
+            snapshot = self._append_iceberg(batch, data, offsets, latest)
+        self._landed(data, offsets, latest, snapshot)
+
+    def _append_iceberg(
+        self, batch: _Batch, data: pa.Table, offsets: dict[int, int], latest: dict[int, int]
+    ) -> int:
         if self._table is None:
             first = self._writers[next(iter(batch.groups))]
             self._table = ensure_table(
                 self._catalog, self.config.namespace, self.config.table_name, first
             )
-        offsets = {p: o for p, o in positions.items() if o != self._committed.get(p)}
-        snapshot = append_with_offsets(
+        return append_with_offsets(
             self._table, data, self.config.topic, offsets, expected=self._committed, evolve=True,
             properties=watermark_properties(self.config.topic, latest),
         )  # fmt: skip
+
+    def _landed(
+        self, data: pa.Table, offsets: dict[int, int], latest: dict[int, int], snapshot: int
+    ) -> None:
         self._committed = {**self._committed, **offsets}
         self._event_times = latest
         if latest:

@@ -66,11 +66,12 @@ class Source:
         assert self.producer.flush(30) == 0
 
     @contextmanager
-    def follow(self) -> Iterator[subprocess.Popen[str]]:
-        """The follow job, running; killed (if still running) and reaped on the way out."""
+    def follow(self, *extra: str) -> Iterator[subprocess.Popen[str]]:
+        """The follow job (with ``extra`` flags), running; killed (if still running) and
+        reaped on the way out."""
         command = [sys.executable, "-m", "tide", "jobs", "submit", "land", "--topic", self.topic,
                    "--follow", "--commit-every", "300ms", "--commit-rows", "400",
-                   "-o", "json"]  # fmt: skip
+                   "-o", "json", *extra]  # fmt: skip
         full = {**os.environ, "TIDE_DATA_DIR": str(self.tmp_path), **self.env}
         job = subprocess.Popen(command, env=full, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
@@ -23,6 +24,17 @@ from tide.errors import TideError
 from tide.ops import maintenance
 from tide.ops.lake import Backfill, Follow, land_topic
 
+
+class LandFormat(StrEnum):
+    iceberg = "iceberg"
+    parquet = "parquet"
+
+
+FORMAT = typer.Option(
+    LandFormat.iceberg, "--format",
+    help="iceberg: an Iceberg table (tide sql reads it). parquet: plain hive-partitioned "
+    "Parquet files under <warehouse>/parquet/<table>, named topic+partition+first offset.",
+)  # fmt: skip
 submit = typer.Typer(
     help="Submit a job (in the foreground, or --detach, or --every INTERVAL).",
     no_args_is_help=True,
@@ -54,6 +66,7 @@ def land(
         help="Backfill into a new table from the first record at or after this ISO 8601 "
         "time (UTC unless it says otherwise).",
     ),
+    fmt: LandFormat = FORMAT,
     metrics_port: int = typer.Option(
         None, min=1, max=65535, help="Serve the job's /metrics (rows, commits, lag, freshness)."
     ),
@@ -71,7 +84,8 @@ def land(
     args = {"topic": topic, "table": table, "follow": follow or None,
             "commit_every": commit_every if follow else None,
             "commit_rows": commit_rows, "from_offset": from_offset,
-            "from_time": from_time}  # fmt: skip
+            "from_time": from_time,
+            "format": None if fmt is LandFormat.iceberg else fmt.value}  # fmt: skip
 
     def work() -> Any:
         with stop_on_signals(follow) as stop, _progress(topic, follow) as (bar, task):
@@ -83,7 +97,15 @@ def land(
             plan = Follow(stop, every_s) if follow else None
             with _metrics(metrics_port, metrics_host) as watch:
                 return land_topic(
-                    settings(), topic, table, advance, plan, commit_rows, watch, backfill
+                    settings(),
+                    topic,
+                    table,
+                    advance,
+                    plan,
+                    commit_rows,
+                    watch,
+                    backfill,
+                    parquet=fmt is LandFormat.parquet,
                 )
 
     def show(result: Any) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pyiceberg.catalog import Catalog
 
 from jobs.land import LandConfig, LandJob, LandResult
 from lake.catalog import ensure_namespace, open_catalog
+from lake.errors import CatalogError
 from lake.query import QueryEngine
 from lake.snapshot_log import SnapshotEntry, snapshot_log
 from lake.table_stats import TableStats, table_stats
@@ -53,10 +55,12 @@ def land_topic(
     commit_rows: int | None = None,
     watch: Callable[[LandJob], None] | None = None,
     backfill: Backfill | None = None,
+    parquet: bool = False,
 ) -> LandResult:
     """Land everything ``topic`` holds now into its lake table (exactly once); with ``follow``,
     go on landing what arrives until ``follow.stop`` is set. A commit holds at most
-    ``commit_rows`` rows (the job's default if None)."""
+    ``commit_rows`` rows (the job's default if None). With ``parquet``, plain hive-partitioned
+    Parquet files under ``<warehouse>/parquet/<table>`` instead (``parquet_root``)."""
     registry = RegistryClient(settings.registry.url)
     try:
         config = LandConfig(
@@ -72,6 +76,8 @@ def land_topic(
             config = replace(config, batch_size=commit_rows)
         if backfill is not None:
             config = replace(config, from_offset=backfill.offset, from_time_ms=backfill.time_ms)
+        if parquet:
+            config = replace(config, parquet_root=parquet_root(settings, config.table_name))
         job: LandJob
         job = LandJob(
             config,
@@ -84,6 +90,17 @@ def land_topic(
         return job.run(None if follow is None else follow.stop)
     finally:
         registry.close()
+
+
+def parquet_root(settings: TideSettings, table: str) -> Path:
+    """Where `land --format parquet` writes ``table``: under a local warehouse only."""
+    warehouse = settings.warehouse
+    if not warehouse.startswith("file://"):
+        raise CatalogError(
+            f"--format parquet writes to a local warehouse (file://); this one is {warehouse}: "
+            "land it as Iceberg (the default), which writes to S3"
+        )
+    return Path(warehouse.removeprefix("file://")) / "parquet" / table
 
 
 def query_engine(settings: TideSettings) -> QueryEngine:
