@@ -22,6 +22,7 @@ demo: install ## run the whole pipeline once on the embedded stack (about a minu
 TEST_WORKERS ?= 2
 test: install kafka ## unit + integration tests (starts its own brokers and registry), on 2 workers
 	bash scripts/ensure-compose.sh
+	bash scripts/ensure-browser.sh
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations 40
 
 chaos: install kafka ## the crash tests at full size (more kills, longer) on both brokers, and the fuzzers longer

@@ -295,6 +295,69 @@ def test_the_page_renders_every_section_from_the_live_api(console: Console) -> N
     assert not any('class="error"' in html for html in shown.values())
 
 
+def _chromium() -> Any:
+    """A headless Debian chromium driven by its chromedriver (scripts/ensure-browser.sh)."""
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.skip("chromium/chromedriver not installed (scripts/ensure-browser.sh installs "
+                    "them with apt; it could not here)")  # fmt: skip
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1600,2400"):  # fmt: skip
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def test_the_page_in_a_real_browser_shows_every_section(console: Console, tmp_path: Path) -> None:
+    """Debian's chromium loads the page; what it shows is asserted section by section, the
+    message browser and the SQL box are used as a user would, and a screenshot of the page and
+    of each section is saved (under this test's tmp dir) for a reviewer."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser = _chromium()
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    try:
+        browser.get(console.url + "/")
+        wait = WebDriverWait(browser, 60, poll_frequency=0.2)
+
+        def shows(selector: str, text: str) -> None:
+            wait.until(lambda b: text in b.find_element(By.CSS_SELECTOR, selector).text,
+                       f"{selector} never showed {text!r}")  # fmt: skip
+
+        shows("#topics .body", console.topic)
+        shows("#lake .body", console.topic)
+        lake = browser.find_element(By.CSS_SELECTOR, "#lake .body").text
+        assert lake.split(console.topic, 1)[1].split()[0] == str(RECORDS)  # its row count
+        shows("#jobs .body", "SUCCEEDED")
+        shows("#schemas .body", f"{console.topic}-value")
+        shows("#groups .body", console.group)
+        shows("#overview .body", "healthy")
+        browser.find_element(By.CSS_SELECTOR, f'button[data-browse="{console.topic}"]').click()
+        shows("#browser .body", "user_id")  # an Avro value, decoded through the registry
+        sql = browser.find_element(By.CSS_SELECTOR, "#query textarea")
+        sql.clear()
+        sql.send_keys(f"SELECT count(*) AS landed FROM {console.topic}")  # noqa: S608
+        browser.find_element(By.CSS_SELECTOR, "#query button").click()
+        shows("#sql .body", "landed")
+        assert str(RECORDS) in browser.find_element(By.CSS_SELECTOR, "#sql .body").text
+        assert not browser.find_elements(By.CSS_SELECTOR, ".error")
+        browser.save_screenshot(str(shots / "console.png"))
+        for section in ("overview", "streams", "topics", "groups", "browser", "lake", "sql",
+                        "jobs", "schemas"):  # fmt: skip
+            element = browser.find_element(By.ID, section)
+            element.screenshot(str(shots / f"{section}.png"))
+        print(f"screenshots in {shots}")
+        assert all((shots / f"{s}.png").stat().st_size > 1000 for s in ("console", "lake", "sql"))
+    finally:
+        browser.quit()
+
+
 def test_a_taken_port_is_refused_in_one_line_naming_its_holder(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
