@@ -1,6 +1,7 @@
 """The console's Streams section over a real window worker: per partition the watermark (as a
 time and as seconds behind now) and events read, the job's dead letters, all from the worker's
-/metrics; and the job's group lag on its source from the broker."""
+/metrics; the job's group lag on its source from the broker; and its latest final window
+results, read back from its output topic, for the chart."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def test_streams_show_watermarks_events_dead_letters_and_group_lag(
     t0 = (int(time.time()) - 3600) // WINDOW_S * WINDOW_S * 1000
     rig.produce(source, [(p, click(t0 + 1000 * s)) for s in range(1, 6) for p in (0, 1)])
     rig.produce_raw(source, 0, b'{"not": "avro"}')
+    # one click per partition past the window's end and lateness: the first window is final
+    rig.produce(source, [(p, click(t0 + 1000 * (WINDOW_S + 3))) for p in (0, 1)])
 
     env = {**environment(tmp_path, broker, registry_url),
            "TIDE_STREAMS__JOBS_FILE": str(jobs_file)}  # fmt: skip
@@ -76,6 +79,16 @@ def test_streams_show_watermarks_events_dead_letters_and_group_lag(
             )
 
         rig.wait_for("the job in the console", caught_up, 60, lambda: str(shown))
+        charted: dict[str, Any] = {}
+
+        def final_window() -> bool:
+            answer = httpx.get(f"{url}/api/streams/{spec['name']}/results", timeout=30)
+            charted.update(answer.json())
+            return answer.status_code == 200 and bool(charted["windows"])
+
+        rig.wait_for("the final window in the console", final_window, 60, lambda: str(charted))
+        unknown = httpx.get(f"{url}/api/streams/no_such_job/results", timeout=30)
+        assert unknown.status_code == 404 and "no window job" in unknown.json()["message"]
     finally:
         server.stop()
 
@@ -90,3 +103,7 @@ def test_streams_show_watermarks_events_dead_letters_and_group_lag(
     assert group["group"] == f"tide-{spec['name']}"
     assert {p["partition"]: p["lag"] for p in group["partitions"]} == {0: 0, 1: 0}
     assert shown["groups_error"] is None
+    window = charted["windows"][0]  # the window of t0, with its 10 clicks over both partitions
+    assert (charted["measure"], charted["key"]) == ("clicks", "page")
+    assert window["total"] == 10 and sum(t["value"] for t in window["top"]) == 10
+    assert window["window_start"].startswith(time.strftime("%Y-", time.gmtime(t0 / 1000)))

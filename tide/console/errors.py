@@ -13,3 +13,7 @@ class BadParameterError(ConsoleError):
 
 class WorkerMetricsError(ConsoleError):
     """A window worker's /metrics did not answer."""
+
+
+class UnknownWindowJobError(ConsoleError):
+    """No window job has that name."""

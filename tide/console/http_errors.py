@@ -18,7 +18,7 @@ from producers.errors import (
     RegistryUnavailableError,
     UnknownTopicError,
 )
-from tide.console.errors import BadParameterError, WorkerMetricsError
+from tide.console.errors import BadParameterError, UnknownWindowJobError, WorkerMetricsError
 from tide.ops.errors import (
     BadStartError,
     BrokerQueryError,
@@ -35,6 +35,7 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (UnknownGroupError, 404, "unknown_group"),
     (TableNotFoundError, 404, "unknown_table"),
     (UnknownJobError, 404, "unknown_job"),
+    (UnknownWindowJobError, 404, "unknown_window_job"),
     (NotCancellableError, 409, "not_cancellable"),
     (BadStartError, 400, "bad_start"),
     (BadParameterError, 400, "bad_parameter"),

@@ -10,7 +10,16 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lake.http.app import answer_query
-from tide.console import job_actions, jobs, lake, overview, schemas, streams, topics
+from tide.console import (
+    job_actions,
+    jobs,
+    lake,
+    overview,
+    schemas,
+    streams,
+    topics,
+    window_results,
+)
 from tide.console import metrics as own
 from tide.console.context import ConsoleContext
 
@@ -25,6 +34,10 @@ def add_routes(app: FastAPI, ctx: ConsoleContext, answer: Answer) -> None:
     @app.get("/api/streams")
     async def get_streams() -> Response:
         return await answer(streams.streams, ctx)
+
+    @app.get("/api/streams/{job}/results")
+    async def get_results(job: str, windows: int = 10) -> Response:
+        return await answer(window_results.results, ctx, job, windows)
 
     @app.get("/api/topics")
     async def get_topics(internal: bool = False) -> Response:
