@@ -121,17 +121,22 @@ def _landed(source: Source, fmt: str) -> dict[str, str | None]:
         if not (root / "_tide_offsets.json").exists():
             return {}
         glob = str(root / "**" / "*.parquet")
-        pairs = duckdb.sql(
-            f"SELECT event_id, campaign FROM read_parquet('{glob}', hive_partitioning = true, "  # noqa: S608
-            "union_by_name = true)"
-        ).fetchall()
+        try:  # files of v1 only have no campaign column at all: read them whole
+            relation = duckdb.sql(
+                f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "  # noqa: S608
+                "union_by_name = true)"
+            )
+            rows = [dict(zip(relation.columns, r, strict=True)) for r in relation.fetchall()]
+        except duckdb.IOException:  # a killed run's file removed as it was listed: ask again
+            return {}
+        pairs = [(r["event_id"], r.get("campaign")) for r in rows]
     else:
-        query = f"SELECT event_id, campaign FROM {source.topic}"  # noqa: S608
+        query = f"SELECT * FROM {source.topic}"  # noqa: S608 - campaign: only once v2 landed
         result = run(source.tmp_path, source.env, "sql", query, "-o", "json", "--max-rows", "0")
         if result.returncode != 0:
             assert "does not exist" in result.stderr, result.stderr
             return {}
-        pairs = [(r["event_id"], r["campaign"]) for r in json.loads(result.stdout)]
+        pairs = [(r["event_id"], r.get("campaign")) for r in json.loads(result.stdout)]
     landed = dict(pairs)
     assert len(landed) == len(pairs), "an event was landed twice"
     return landed
