@@ -49,6 +49,7 @@ bench: install ## throughput figures, each with a baseline from the same run
 	$(PY) -m bench.produce --broker both
 	$(PY) -m bench.land --broker both
 	$(PY) -m bench.freshness --broker both
+	$(PY) -m bench.sql
 	$(PY) -m bench.registry --kafka
 	$(PY) -m bench.windows --broker both
 	$(PY) -m bench.projections --broker both
