@@ -94,13 +94,13 @@ def _event_of(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "event_id": str(row["event_id"]), "payload": (NS + name, body)}
 
 
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 time (UTC unless it says otherwise); ValueError naming what is wrong."""
+def parse_time(text: str, what: str = "as_of") -> datetime:
+    """An ISO 8601 time (UTC unless it says otherwise); ValueError naming ``what`` is wrong."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(
-            f"as_of {text!r} is not an ISO 8601 time (e.g. 2026-12-01T10:00:00Z)"
+            f"{what} {text!r} is not an ISO 8601 time (e.g. 2026-12-01T10:00:00Z)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

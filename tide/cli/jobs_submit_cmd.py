@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from wsgiref.simple_server import WSGIServer
@@ -15,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jobs.land import LandJob
 from jobs.land_metrics import serve_metrics
+from streams.orders.history import parse_time
 from tide.cli.context import settings
 from tide.cli.duration import parse_duration
 from tide.cli.job_launch import DETACH, EVERY, Launch, launch, stop_on_signals
@@ -209,12 +209,9 @@ def _backfill(from_offset: int | None, from_time: str | None) -> Backfill | None
         raise TideError("give --from-offset or --from-time, not both")
     if from_time is not None:
         try:
-            moment = datetime.fromisoformat(from_time.strip())
-        except ValueError:
-            raise TideError(
-                f"--from-time {from_time!r} is not an ISO 8601 time (e.g. 2026-12-01T10:00:00Z)"
-            ) from None
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            moment = parse_time(from_time, "--from-time")
+        except ValueError as e:
+            raise TideError(str(e)) from None
         return Backfill(time_ms=int(moment.timestamp() * 1000))
     return None if from_offset is None else Backfill(offset=from_offset)
 
