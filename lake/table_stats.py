@@ -9,6 +9,7 @@ from pyiceberg.table import Table
 
 from lake.catalog import table_locations
 from lake.tables import load_table
+from lake.watermarks import VALID_THROUGH_PREFIX
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class TableStats:
     partitions: int
     snapshots: int
     last_commit_ms: int | None
+    valid_through: str | None = None  # the earliest valid-through of the topics landed in it
 
 
 def table_stats(catalog: Catalog, namespace: str) -> list[TableStats]:
@@ -35,6 +37,8 @@ def stats_of(name: str, table: Table) -> TableStats:
     current = table.current_snapshot()
     totals = current.summary if current is not None and current.summary is not None else None
 
+    extra = totals.additional_properties if totals is not None else {}
+
     def total(key: str) -> int:
         return int(totals.get(key) or 0) if totals is not None else 0
 
@@ -46,4 +50,8 @@ def stats_of(name: str, table: Table) -> TableStats:
         partitions=table.inspect.partitions().num_rows if current is not None else 0,
         snapshots=len(table.snapshots()),
         last_commit_ms=None if current is None else current.timestamp_ms,
+        valid_through=min(
+            (v for k, v in extra.items() if k.startswith(VALID_THROUGH_PREFIX)),
+            default=None,
+        ),
     )

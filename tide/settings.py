@@ -183,6 +183,13 @@ class ConsoleSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     port: int = Field(8088, ge=0, le=65535, description="Port of `tide console`.")
+    refresh_seconds: float = Field(
+        2.0,
+        ge=0.2,
+        le=60,
+        description="How often the open pages' sections are recomputed and "
+        "pushed when they changed (server-sent events).",
+    )
     users: dict[str, str] = Field(
         default_factory=dict,
         description="Basic auth of the console's actions (submit, cancel a job), as the "

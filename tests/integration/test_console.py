@@ -96,6 +96,7 @@ def console(
     _commit(broker, topic, group, {0: 2, 1: 6})
     env = environment(data_dir, broker, registry_url)
     env["TIDE_CONSOLE__USERS"] = json.dumps({"ops": hash_password(PASSWORD, iterations=1000)})
+    env["TIDE_CONSOLE__REFRESH_SECONDS"] = "0.5"
     ok(tide(env, "jobs", "submit", "land", "--topic", topic))
     with RegistryClient(registry_url) as registry:  # a second version, for the diff
         registry.register(f"{topic}-value", json.dumps(_with_note(load("clicks").schema_str)))
@@ -254,12 +255,58 @@ def _until(check: Any, timeout_s: float, what: str) -> None:
         time.sleep(0.2)  # polling interval of the condition
 
 
+def _events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
+    """(event, parsed data) of a server-sent event stream."""
+    name, data = "message", ""
+    for line in lines:
+        if line.startswith("event: "):
+            name = line[len("event: ") :]
+        elif line.startswith("data: "):
+            data += line[len("data: ") :]
+        elif line == "" and data:
+            yield name, json.loads(data)
+            name, data = "message", ""
+
+
+def test_the_live_stream_pushes_every_section_then_only_what_changed(
+    console: Console, broker: EmbeddedBroker
+) -> None:
+    """GET /api/live: each section once as its endpoint answers it, a tick per round, a
+    section again only when it changed (a new topic appears in ``topics``), never a blank."""
+    rounds: list[dict[str, Any]] = [{}]
+    created = ""
+    with httpx.stream("GET", console.url + "/api/live", timeout=30) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for name, data in _events(stream.iter_lines()):
+            if name != "tick":
+                rounds[-1][name] = data
+                if name == "topics" and created in {t["name"] for t in data["topics"]}:
+                    break
+                continue
+            assert "at" in data
+            if len(rounds) == 1:  # after the first round: a change to push
+                created = new_topic(broker, 1)
+            rounds.append({})
+            assert len(rounds) < 60, f"the new topic was never pushed: {rounds[-3:]}"
+    first = rounds[0]
+    assert set(first) == {"overview", "streams", "topics", "groups", "lake", "jobs", "schemas"}
+    assert console.topic in {t["name"] for t in first["topics"]["topics"]}
+    assert first["lake"] == console.json("/api/lake/tables")
+    assert first["schemas"] == console.json("/api/schemas")
+    assert not any("error" in body for body in first.values()), first
+    later = [name for r in rounds[1:] for name in r]
+    assert "topics" in later
+    assert "schemas" not in later  # unchanged sections are not sent again
+    metrics = console.get("/metrics").text
+    assert 'tide_console_section_seconds_count{section="topics"}' in metrics
+
+
 def test_the_page_is_served_and_uses_the_api(console: Console) -> None:
     page = console.get("/")
     assert page.status_code == 200
     assert "<script>" in page.text
-    for path in ("/api/overview", "/api/streams", "/api/topics", "/api/groups",
-                 "/api/lake/tables", "/api/jobs", "/api/schemas", "/api/sql"):  # fmt: skip
+    for path in ("/api/live", "/api/topics/", "/api/sql", "/api/jobs"):
         assert path in page.text
     overview = console.json("/api/overview")
     assert {p["name"]: p["health"] for p in overview["configured"]}["broker"] == "healthy"
@@ -273,8 +320,8 @@ def test_the_page_renders_every_section_from_the_live_api(console: Console) -> N
         pytest.skip("node is not installed: the page's script is not run")
     script = Path(__file__).with_name("console_page.mjs")
     subject = f"{console.topic}-value"
-    run = subprocess.run([node, str(script), console.url, subject], capture_output=True, text=True,
-                         timeout=60, check=False)  # fmt: skip
+    run = subprocess.run([node, "--experimental-eventsource", str(script), console.url, subject],
+                         capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert run.returncode == 0, run.stderr
     shown = json.loads(run.stdout)
     assert console.topic in shown["#topics .body"]

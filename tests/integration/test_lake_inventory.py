@@ -61,7 +61,8 @@ def test_tables_count_rows_files_bytes_partitions_and_snapshots(lake: Lake) -> N
     assert clicks["last_commit"] == snapshots[-1]["time"]
     assert listed["orders"]["rows"] == 8 and listed["orders"]["snapshots"] == 1
     assert listed["empty"] == {"table": "empty", "rows": 0, "files": 0, "bytes": 0,
-                               "partitions": 0, "snapshots": 0, "last_commit": None}  # fmt: skip
+                               "partitions": 0, "snapshots": 0, "last_commit": None,
+                               "valid_through": None}  # fmt: skip
 
 
 def test_snapshots_show_what_each_commit_added_and_its_offsets(lake: Lake) -> None:

@@ -15,14 +15,16 @@ OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
 
 @app.command()
 def tables(output: OutputFormat = OUTPUT) -> None:
-    """Each table: rows, data files, bytes, partitions, snapshots and its last commit."""
+    """Each table: rows, data files, bytes, partitions, snapshots, its last commit and the
+    event time its landed topics are complete through (valid-through)."""
     rows = [
         (t.name, t.rows, t.files, t.bytes, t.partitions, t.snapshots,
-         None if t.last_commit_ms is None else show_time(t.last_commit_ms))
+         None if t.last_commit_ms is None else show_time(t.last_commit_ms), t.valid_through)
         for t in lake_tables(settings())
     ]  # fmt: skip
-    columns = ["table", "rows", "files", "bytes", "partitions", "snapshots", "last_commit"]
-    emit_table(columns, rows, output, whole=("table", "last_commit"))
+    columns = ["table", "rows", "files", "bytes", "partitions", "snapshots", "last_commit",
+               "valid_through"]  # fmt: skip
+    emit_table(columns, rows, output, whole=("table", "last_commit", "valid_through"))
 
 
 @app.command()

@@ -15,12 +15,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from tide.console import metrics
 from tide.console.context import ConsoleContext
 from tide.console.http_errors import classify, error_response, invalid_request
+from tide.console.live import SectionCache, events
 from tide.console.routes import add_routes
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,15 @@ def create_app(ctx: ConsoleContext) -> FastAPI:
         return invalid_request(error)
 
     add_routes(app, ctx, answer)
+    cache = SectionCache(ctx, ctx.settings.console.refresh_seconds)
+
+    @app.get("/api/live")
+    async def live(request: Request, job: str | None = None) -> StreamingResponse:
+        """Server-sent events: each section when it changed, ``results`` of ``job``."""
+        return StreamingResponse(
+            events(cache, request, job), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )  # fmt: skip
 
     @app.get("/", response_class=HTMLResponse)
     async def index() -> HTMLResponse:
@@ -79,5 +89,5 @@ async def _count(request: Request, call_next: Next) -> Response:
     return response
 
 
-_KNOWN = {"/", "/metrics", "/api/overview", "/api/streams", "/api/topics", "/api/groups",
-          "/api/lake", "/api/sql", "/api/jobs", "/api/schemas"}  # fmt: skip
+_KNOWN = {"/", "/metrics", "/api/live", "/api/overview", "/api/streams", "/api/topics",
+          "/api/groups", "/api/lake", "/api/sql", "/api/jobs", "/api/schemas"}  # fmt: skip

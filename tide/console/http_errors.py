@@ -61,11 +61,18 @@ def classify(error: Exception) -> tuple[int, str]:
     return 500, "internal"
 
 
-def error_response(error: Exception) -> JSONResponse:
+def error_body(error: Exception) -> tuple[int, dict[str, object]]:
+    """The status of ``error`` and the body naming it: its cause, message and, for a 503, the
+    dependency that is down."""
     status, cause = classify(error)
     body: dict[str, object] = {"error": cause, "message": str(error)}
     if status == 503:
         body["dependency"] = cause
+    return status, body
+
+
+def error_response(error: Exception) -> JSONResponse:
+    status, body = error_body(error)
     return JSONResponse(body, status_code=status)
 
 
