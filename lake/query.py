@@ -21,6 +21,7 @@ from lake.errors import LakeError, QueryError, QueryRefusedError
 from lake.export import check_target, write_parquet
 from lake.result import MAX_BATCH_ROWS, QueryResult, batch_rows, take
 from lake.time_travel import AsOf, pin_tables
+from lake.views import LakeViews, create_view, literal
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ _EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s+(ANALYZE\s+|\([^)]*\)\s*)?", re.IGN
 
 
 class QueryEngine:
-    """DuckDB over the Iceberg tables of one catalog namespace, refreshed before each query.
+    """DuckDB over the Iceberg tables of one catalog namespace, refreshed before each query
+    (only the views of tables committed to since the last one are made again: lake.views).
 
     With ``sandbox`` (the default) the connection may read only the warehouse: file
     functions elsewhere (``read_csv('/etc/passwd')``) fail, and settings are locked.
@@ -43,10 +45,14 @@ class QueryEngine:
         self.extension_dir = extension_dir
         self.sandbox = sandbox
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._views = LakeViews(catalog)
         self._lock = threading.Lock()
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A new in-memory DuckDB connection with the lake's extensions and a view per table."""
+        return self._open(LakeViews(self.catalog), table_locations(self.catalog, self.namespace))
+
+    def _open(self, views: LakeViews, locations: dict[str, str]) -> duckdb.DuckDBPyConnection:
         self.extension_dir.mkdir(parents=True, exist_ok=True)
         config: dict[str, str | bool | int | float | list[str]] = {
             "autoinstall_known_extensions": False,
@@ -62,7 +68,7 @@ class QueryEngine:
             con.execute("SET TimeZone = 'UTC'")
             if warehouse.startswith(("s3://", "s3a://")):
                 _create_s3_secret(con, self.catalog.properties)
-            _create_views(con, table_locations(self.catalog, self.namespace))
+            views.refresh(con, locations)
             if self.sandbox:
                 _lock_down(con, warehouse)
         except duckdb.Error as e:
@@ -121,9 +127,13 @@ class QueryEngine:
         with self._lock:
             locations = table_locations(self.catalog, self.namespace)
             if self._con is None:
-                self._con = self.connect()
+                self._views = LakeViews(self.catalog)
+                self._con = self._open(self._views, locations)
             else:
-                _create_views(self._con, locations)
+                try:
+                    self._views.refresh(self._con, locations)
+                except duckdb.Error as e:
+                    raise QueryError(f"cannot refresh the lake views: {_first_line(e)}") from e
             return self._con.cursor(), sorted(locations)
 
     def _travel(
@@ -133,12 +143,12 @@ class QueryEngine:
         the table at its snapshot as of ``as_of``."""
         pins = pin_tables(self.catalog, self.namespace, tables, _read(sql, tables), as_of)
         for name, pin in pins.items():
-            location = _literal(pin.metadata_location)
+            location = literal(pin.metadata_location)
             if pin.snapshot_id is None:
                 scan = f"iceberg_scan({location}) LIMIT 0"
             else:
                 scan = f"iceberg_scan({location}, snapshot_from_id={pin.snapshot_id})"
-            _create_view(cursor, name, scan, temporary=True)
+            create_view(cursor, name, scan, temporary=True)
 
     def close(self) -> None:
         """Close the engine's connection (a later query reconnects)."""
@@ -194,25 +204,10 @@ def _read(sql: str, tables: list[str]) -> list[str]:
     return [table for table in tables if table.lower() in named]
 
 
-def _create_views(con: duckdb.DuckDBPyConnection, locations: dict[str, str]) -> None:
-    for name, location in locations.items():
-        _create_view(con, name, f"iceberg_scan({_literal(location)})")
-    log.debug("lake views: %s", ", ".join(locations) or "none")
-
-
-def _create_view(
-    con: duckdb.DuckDBPyConnection, name: str, scan: str, temporary: bool = False
-) -> None:
-    view = name.replace('"', '""')
-    kind = "TEMP VIEW" if temporary else "VIEW"
-    # A view cannot take parameters: the name and location are quoted instead.
-    con.execute(f'CREATE OR REPLACE {kind} "{view}" AS SELECT * FROM {scan}')  # noqa: S608
-
-
 def _lock_down(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
     parsed = urlparse(warehouse)
     root = unquote(parsed.path) if parsed.scheme in ("file", "") else warehouse
-    con.execute(f"SET allowed_directories = [{_literal(root.rstrip('/') + '/')}]")
+    con.execute(f"SET allowed_directories = [{literal(root.rstrip('/') + '/')}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
@@ -224,19 +219,15 @@ def _create_s3_secret(con: duckdb.DuckDBPyConnection, props: dict[str, str]) -> 
         "SECRET": props.get("s3.secret-access-key"),
         "REGION": props.get("s3.region"),
     }
-    clauses = [f"{key} {_literal(value)}" for key, value in options.items() if value]
+    clauses = [f"{key} {literal(value)}" for key, value in options.items() if value]
     endpoint = props.get("s3.endpoint")
     if endpoint:
         url = urlparse(endpoint)
-        clauses.append(f"ENDPOINT {_literal(url.netloc or endpoint)}")
+        clauses.append(f"ENDPOINT {literal(url.netloc or endpoint)}")
         clauses.append(f"USE_SSL {'true' if url.scheme == 'https' else 'false'}")
     if props.get("s3.path-style-access", "").lower() == "true":
         clauses.append("URL_STYLE 'path'")
     con.execute(f"CREATE OR REPLACE SECRET lake_s3 (TYPE s3{''.join(', ' + c for c in clauses)})")
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _first_line(error: Exception) -> str:
