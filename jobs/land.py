@@ -28,6 +28,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Top
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
+from jobs.commit_ahead import CommitAhead
 from jobs.errors import JobError, OffsetGapError, SchemaEvolutionError
 from jobs.land_start import start_offsets
 from lake.arrow_schema import avro_to_arrow
@@ -153,6 +154,7 @@ class LandJob:
         self._target = self._table.schema().as_arrow() if self._table else None
         self._writers: dict[int, pa.Schema] = {}
         self._columns: AvroBatchDecoder | None = None  # while running
+        self._ahead: CommitAhead | None = None  # while running: commits beside the reading
 
     def run(self, stop: threading.Event | None = None) -> LandResult:
         """Land; with ``config.follow``, until ``stop`` is set (then what was read is committed)."""
@@ -173,13 +175,18 @@ class LandJob:
         try:
             with AvroBatchDecoder(self.config.extension_dir) as columns:
                 self._columns = columns
-                pending = self._assign(consumer, partitions)
-                if self.config.follow:
-                    self._follow(consumer, stop or threading.Event())
-                else:
-                    self._drain(consumer, pending)
+                self._ahead = CommitAhead(f"land-{self.config.topic}")
+                try:
+                    pending = self._assign(consumer, partitions)
+                    if self.config.follow:
+                        self._follow(consumer, stop or threading.Event())
+                    else:
+                        self._drain(consumer, pending)
+                finally:
+                    self._ahead.close()
         finally:
             self._columns = None
+            self._ahead = None
             consumer.close()
             if self._parquet is not None:
                 self._parquet.close()
@@ -262,7 +269,7 @@ class LandJob:
             batch = self._fill(messages, batch, positions, set())
             self._estimate_total(consumer, positions)
             if time.monotonic() >= due:
-                self._commit(batch, positions)
+                self._commit_later(batch, positions)
                 batch = _Batch()
                 due = time.monotonic() + self.config.commit_every_s
         self._commit(batch, positions)
@@ -276,7 +283,7 @@ class LandJob:
             self._take_all(messages[:room], batch, positions, pending)
             messages = messages[room:]
             if batch.size >= self.config.batch_size:
-                self._commit(batch, positions)
+                self._commit_later(batch, positions)
                 batch = _Batch()
         return batch
 
@@ -388,9 +395,24 @@ class LandJob:
         return JobError(f"consuming {where} failed: {error}")
 
     def _commit(self, batch: _Batch, positions: dict[int, int]) -> None:
-        if not batch.size or self._target is None:
+        """Commit ``batch`` now, after the commit in flight (if any)."""
+        if self._ahead is not None:
+            self._ahead.wait()
+        self._commit_batch(batch, dict(positions), self._target)
+
+    def _commit_later(self, batch: _Batch, positions: dict[int, int]) -> None:
+        """Commit ``batch`` on the commit thread while the next one is read (``CommitAhead``):
+        with the positions and target schema as they are now."""
+        if self._ahead is None:  # pragma: no cover - only run() commits
+            raise JobError("the land job commits only while it runs")
+        target, read = self._target, dict(positions)
+        self._ahead.submit(lambda: self._commit_batch(batch, read, target))
+
+    def _commit_batch(
+        self, batch: _Batch, positions: dict[int, int], target: pa.Schema | None
+    ) -> None:
+        if not batch.size or target is None:
             return
-        target = self._target
         parts, latest = [], dict(self._event_times)
         for schema_id, values in batch.groups.items():
             decoded = self._decode(schema_id, values)
