@@ -1,62 +1,60 @@
 """Plain Parquet landing (`land --format parquet`): hive-partitioned files with deterministic
-names, exactly once on a local file system, no catalog.
+names, exactly once, no catalog, on a local directory or an S3 prefix (``lake.parquet_store``).
 
-Layout under ``root`` (``<warehouse>/parquet/<table>``)::
+Layout under the root (``<warehouse>/parquet/<table>``)::
 
     event_time_day=2026-12-01/region=eu/<topic>+<partition>+<first offset>.parquet
     _tide_offsets.json      the commit: the next offset of each partition, event times
 
-A commit writes each file of the batch under a temporary name and renames it into place, then
-replaces ``_tide_offsets.json`` (an atomic rename: the commit point). A file's name is its
-topic, its Kafka partition and the offset that partition's batch started from, so landing the
-same offsets again writes the same names: a re-run overwrites instead of duplicating. Files a
-crashed run left behind (a batch whose offsets were never committed) are removed when the next
-run starts. One land job writes a root at a time (an exclusive lock, held while it runs).
-Read it with DuckDB: ``read_parquet('<root>/**/*.parquet', hive_partitioning = true,
-union_by_name = true)``; writers' schemas may differ (missing fields read as null).
+A commit writes each file of the batch whole under its final name, then replaces
+``_tide_offsets.json`` (the commit point). A file's name is its topic, its Kafka partition and
+the offset that partition's batch started from, so landing the same offsets again writes the
+same names: a re-run overwrites instead of duplicating. Files a crashed run left behind (a
+batch whose offsets were never committed) are removed when the next run starts. One land job
+writes a root at a time (a lock, or on S3 a lease, held while it runs). Read it with DuckDB:
+``read_parquet('<root>/**/*.parquet', hive_partitioning = true, union_by_name = true)``;
+writers' schemas may differ (missing fields read as null).
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from pyiceberg.transforms import DayTransform
 
-from lake.errors import LakeError, OffsetFencingError
+from lake.errors import OffsetFencingError
+from lake.parquet_store.base import ParquetStore
+from lake.parquet_store.errors import ParquetSinkError
+from lake.parquet_store.local import STATE, LocalStore
+from lake.parquet_store.s3 import S3Root, S3Store
 from lake.tables import partition_fields
 
-STATE = "_tide_offsets.json"
 _NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
-class ParquetSinkError(LakeError):
-    """The Parquet root cannot be written (taken by another job, or unreadable state)."""
-
-
 class ParquetSink:
-    """The landed files of ``topic`` under ``root``."""
+    """The landed files of ``topic`` under ``root`` (a local directory, or an S3 prefix)."""
 
-    def __init__(self, root: Path, topic: str) -> None:
+    def __init__(self, root: Path | S3Root, topic: str) -> None:
         self.root, self.topic = root, topic
-        root.mkdir(parents=True, exist_ok=True)
-        self._lock: IO[str] | None = (root / "_tide.lock").open("w")
+        self._store: ParquetStore = LocalStore(root) if isinstance(root, Path) else S3Store(root)
+        self._writer = uuid.uuid4().hex  # in every state it writes: no two writes are alike
+        self._store.acquire()
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.close()
-            raise ParquetSinkError(f"another land job writes {root}") from None
-        self._state = self._read_state()
-        self._remove_uncommitted()
+            self._state = self._read_state()
+            self._store.claim(self._encode(self._state))
+            self._remove_uncommitted()
+        except BaseException:
+            self._store.close()
+            raise
 
     def committed(self) -> dict[int, int]:
         return {int(p): int(o) for p, o in self._state.get("offsets", {}).items()}
@@ -77,61 +75,57 @@ class ParquetSink:
         rows starting at offset ``firsts[p]``) and commit ``offsets``; the commit's number."""
         if self.committed() != dict(expected):
             raise OffsetFencingError(
-                f"offsets of {self.topic} in {self.root} moved since they were read: expected "
-                f"{dict(expected)}, found {self.committed()}"
+                f"offsets of {self.topic} in {self._store.uri} moved since they were read: "
+                f"expected {dict(expected)}, found {self.committed()}"
             )
         for (partition, folder), rows in _groups(data, row_partitions).items():
-            target = self.root / folder / f"{self.topic}+{partition}+{firsts[partition]}.parquet"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.tmp")
-            pq.write_table(data.take(pa.array(rows, pa.int64())), temporary)
-            os.replace(temporary, target)
+            self._store.check()  # what it writes next is still its own to write
+            name = f"{self.topic}+{partition}+{firsts[partition]}.parquet"
+            path = f"{folder}/{name}" if folder else name
+            self._store.write_table(path, data.take(pa.array(rows, pa.int64())))
         commits = int(self._state.get("commits", 0)) + 1
         state = {"topic": self.topic, "commits": commits,
                  "offsets": {str(p): o for p, o in sorted({**expected, **offsets}.items())},
                  "event_times": {str(p): t for p, t in sorted(event_times.items())}}  # fmt: skip
-        temporary = self.root / f".{STATE}.tmp"
-        with temporary.open("w") as f:
-            json.dump(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, self.root / STATE)  # the commit point
+        self._store.commit(self._encode(state))  # the commit point
         self._state = state
         return commits
 
     def close(self) -> None:
-        if self._lock is not None:
-            self._lock.close()  # releases the lock
-            self._lock = None
+        self._store.close()
+
+    def _encode(self, state: Mapping[str, Any]) -> bytes:
+        return json.dumps({"topic": self.topic, **state, "writer": self._writer}).encode()
 
     def _read_state(self) -> dict[str, Any]:
-        path = self.root / STATE
-        if not path.exists():
+        raw = self._store.read_state()
+        if raw is None:
             return {}
         try:
-            state: dict[str, Any] = json.loads(path.read_text())
-        except (OSError, ValueError) as e:
-            raise ParquetSinkError(f"cannot read {path}: {e}") from e
+            state: dict[str, Any] = json.loads(raw)
+        except ValueError as e:
+            raise ParquetSinkError(f"cannot read {self._store.uri}/{STATE}: {e}") from e
         if state.get("topic") != self.topic:
             raise ParquetSinkError(
-                f"{self.root} holds topic {state.get('topic')!r}, not {self.topic!r}: land into "
-                "another table (--table NAME)"
+                f"{self._store.uri} holds topic {state.get('topic')!r}, not {self.topic!r}: land "
+                "into another table (--table NAME)"
             )
         return state
 
     def _remove_uncommitted(self) -> None:
         """Delete what a crashed run wrote past the committed offsets (and its temporaries)."""
         committed = self.committed()
-        for path in self.root.rglob("*.parquet*"):
-            if path.name.endswith(".tmp"):
-                path.unlink(missing_ok=True)
+        for path in self._store.files():
+            name = path.rsplit("/", 1)[-1]
+            if name.endswith(".tmp"):
+                self._store.delete(path)
                 continue
-            parts = path.stem.rsplit("+", 2)
-            if len(parts) != 3 or parts[0] != self.topic:
+            parts = name.removesuffix(".parquet").rsplit("+", 2)
+            if not name.endswith(".parquet") or len(parts) != 3 or parts[0] != self.topic:
                 continue
             partition, first = int(parts[1]), int(parts[2])
             if first >= committed.get(partition, 0):  # a batch never committed
-                path.unlink(missing_ok=True)
+                self._store.delete(path)
 
 
 def _groups(data: pa.Table, row_partitions: Sequence[int]) -> dict[tuple[int, str], list[int]]:

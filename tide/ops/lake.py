@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -12,6 +13,8 @@ from pyiceberg.catalog import Catalog
 from jobs.land import LandConfig, LandJob, LandResult
 from lake.catalog import ensure_namespace, open_catalog
 from lake.errors import CatalogError
+from lake.parquet_store.s3 import S3Root
+from lake.parquet_store.s3_requests import s3_options
 from lake.query import QueryEngine
 from lake.snapshot_log import SnapshotEntry, snapshot_log
 from lake.table_stats import TableStats, table_stats
@@ -77,7 +80,10 @@ def land_topic(
         if backfill is not None:
             config = replace(config, from_offset=backfill.offset, from_time_ms=backfill.time_ms)
         if parquet:
-            config = replace(config, parquet_root=parquet_root(settings, config.table_name))
+            # LandConfig.parquet_root says Path; LandJob only hands it to ParquetSink, which
+            # also takes an S3Root (widening that annotation belongs to jobs/land.py).
+            root = parquet_root(settings, config.table_name)
+            config = replace(config, parquet_root=root)  # type: ignore[arg-type]
         job: LandJob
         job = LandJob(
             config,
@@ -92,15 +98,19 @@ def land_topic(
         registry.close()
 
 
-def parquet_root(settings: TideSettings, table: str) -> Path:
-    """Where `land --format parquet` writes ``table``: under a local warehouse only."""
+def parquet_root(settings: TideSettings, table: str) -> Path | S3Root:
+    """Where `land --format parquet` writes ``table``: ``<warehouse>/parquet/<table>``, a local
+    directory or an S3 prefix (reached with the catalog's ``s3.*`` properties, credentials from
+    the standard ``AWS_*`` variables where those leave them out)."""
     warehouse = settings.warehouse
-    if not warehouse.startswith("file://"):
-        raise CatalogError(
-            f"--format parquet writes to a local warehouse (file://); this one is {warehouse}: "
-            "land it as Iceberg (the default), which writes to S3"
-        )
-    return Path(warehouse.removeprefix("file://")) / "parquet" / table
+    if warehouse.startswith("file://"):
+        return Path(warehouse.removeprefix("file://")) / "parquet" / table
+    if warehouse.startswith(("s3://", "s3a://")):
+        options = s3_options(settings.lake.catalog_properties(), os.environ)
+        return S3Root(f"{warehouse.rstrip('/')}/parquet/{table}", options)
+    raise CatalogError(
+        f"--format parquet writes to a file:// or s3:// warehouse; this one is {warehouse}"
+    )
 
 
 def query_engine(settings: TideSettings) -> QueryEngine:
