@@ -89,6 +89,8 @@ class LandResult:
     commits: int = 0
     offsets: dict[int, int] = field(default_factory=dict)
     valid_through: str | None = None  # ISO-8601 UTC, see lake.watermarks
+    bytes_in: int = 0  # the landed records' value bytes, as read from the topic
+    bytes_out: int = 0  # the data files this run committed (Parquet, compressed)
 
 
 @dataclass
@@ -428,7 +430,16 @@ class LandJob:
             )  # fmt: skip
         else:
             snapshot = self._append_iceberg(batch, data, offsets, latest)
+        self.result.bytes_in += sum(sum(map(len, values)) for values in batch.groups.values())
+        self.result.bytes_out += self._written(snapshot)
         self._landed(data, offsets, latest, snapshot)
+
+    def _written(self, snapshot: int) -> int:
+        """The bytes of the data files commit ``snapshot`` added (0 where not known)."""
+        if self._table is None or self._parquet is not None:
+            return 0
+        found = self._table.snapshot_by_id(snapshot)
+        return int(found.summary.get("added-files-size") or 0) if found and found.summary else 0
 
     def _append_iceberg(
         self, batch: _Batch, data: pa.Table, offsets: dict[int, int], latest: dict[int, int]

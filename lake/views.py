@@ -68,10 +68,7 @@ class LakeViews:
         )
         paths = ", ".join(literal(path) for path in files)
         # Paths like ``region=eu/`` are Iceberg partition folders, not columns to add.
-        parquet = (
-            f"read_parquet([{paths}], hive_partitioning = false, "
-            f"schema = MAP {{{entries}}})"
-        )
+        parquet = f"read_parquet([{paths}], hive_partitioning = false, schema = MAP {{{entries}}})"
         if _describe(con, parquet) != columns:  # pragma: no cover - a safety net
             log.warning("lake table at %s: its files read differently, kept iceberg_scan", location)
             return iceberg

@@ -34,6 +34,8 @@ class CompactResult:
     rewritten: int  # files replaced
     written: int  # files written in their place
     snapshot_id: int | None  # of the compaction, None if there was nothing to compact
+    bytes_in: int = 0  # of the files replaced
+    bytes_out: int = 0  # of the files written in their place
 
 
 def compact(table: Table, target_size: int) -> CompactResult:
@@ -50,7 +52,7 @@ def compact(table: Table, target_size: int) -> CompactResult:
     bins = [b for group in _by_partition(files) for b in _pack(group, target_size) if len(b) > 1]
     if not bins:
         return CompactResult(name, len(files), len(files), 0, 0, None)
-    written = 0
+    written = written_bytes = 0
     try:
         with table.transaction() as txn:
             metadata, io = txn.table_metadata, table.io
@@ -66,6 +68,7 @@ def compact(table: Table, target_size: int) -> CompactResult:
                     ):
                         rewrite.append_data_file(new)
                         written += 1
+                        written_bytes += new.file_size_in_bytes
                     for f in old:
                         rewrite.delete_data_file(f)
     except CommitFailedException as e:
@@ -79,6 +82,8 @@ def compact(table: Table, target_size: int) -> CompactResult:
         rewritten,
         written,
         None if snapshot is None else snapshot.snapshot_id,
+        bytes_in=sum(f.file_size_in_bytes for b in bins for f in b),
+        bytes_out=written_bytes,
     )
 
 

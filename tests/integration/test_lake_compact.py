@@ -4,6 +4,7 @@ the same; racing continuous land jobs lose nothing. Real broker, registry, catal
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from lake.maintenance.orphans import referenced
 from lake.offsets import committed_offsets, snapshot_offsets
 from tests.integration.maintenance_fixtures import Landed
 from tests.integration.test_bad_input import run
+from tests.unit.lake.samples import click
 
 
 def _data_files(landed: Landed) -> int:
@@ -94,3 +96,29 @@ def _wait_for_rows(landed: Landed, expected: int, timeout_s: float = 120.0) -> N
     while len(landed.event_ids()) < expected:
         assert time.monotonic() < deadline, f"fewer than {expected} rows landed in time"
         time.sleep(0.2)  # polling interval of the condition
+
+
+def _files(landed: Landed) -> dict[str, int]:
+    """Each data file of the table's current snapshot, with its size."""
+    files = landed.table().inspect.files()
+    sizes = files.column("file_size_in_bytes").to_pylist()
+    return dict(zip(files.column("file_path").to_pylist(), sizes, strict=True))
+
+
+def test_land_and_compact_report_their_bytes_in_and_out(landed: Landed) -> None:
+    """A land job's result counts the record bytes it read and the bytes of the data files
+    it committed; a compaction's, the bytes of the files it replaced and of those it wrote."""
+    for start in range(0, 60, 20):
+        before = _files(landed) if start else {}
+        landed.produce(range(start, start + 20))
+        out = landed.tide("jobs", "submit", "land", "--topic", landed.topic, "-o", "json")
+        result = json.loads(out.stdout)
+        read = sum(len(landed.serializer.encode(click(i))) for i in range(start, start + 20))
+        added = {path: size for path, size in _files(landed).items() if path not in before}
+        assert (result["rows_landed"], result["bytes_in"]) == (20, read)
+        assert result["bytes_out"] == sum(added.values()) > 0
+    replaced = _files(landed)
+    compacted = landed.job("compact")
+    assert compacted["files_rewritten"] == len(replaced)
+    assert compacted["bytes_in"] == sum(replaced.values())
+    assert compacted["bytes_out"] == sum(_files(landed).values()) > 0

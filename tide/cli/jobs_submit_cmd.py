@@ -111,7 +111,8 @@ def land(
     def show(result: Any) -> None:
         emit_object(
             {"table": result.table, "rows_landed": result.rows, "commits": result.commits,
-             "offsets": result.offsets, "valid_through": result.valid_through},
+             "offsets": result.offsets, "valid_through": result.valid_through,
+             "bytes_in": result.bytes_in, "bytes_out": result.bytes_out},
             output,
         )  # fmt: skip
 
@@ -187,9 +188,10 @@ def compact_table(
         lambda r: _one_line(
             {"table": r.table, "files_before": r.files_before, "files_after": r.files_after,
              "files_rewritten": r.rewritten, "files_written": r.written,
-             "snapshot_id": r.snapshot_id},
+             "snapshot_id": r.snapshot_id, "bytes_in": r.bytes_in, "bytes_out": r.bytes_out},
             f"{r.table}: {r.files_before} data files -> {r.files_after} "
-            f"({r.rewritten} rewritten into {r.written})",
+            f"({r.rewritten} rewritten into {r.written}; {r.bytes_in:,} bytes -> "
+            f"{r.bytes_out:,})",
             output,
         ),
         Launch(detach, every, output),
