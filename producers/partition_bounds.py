@@ -8,10 +8,12 @@ batch plus one, so its answer alone under-counts (50 records in one batch: "1").
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from producers.errors import BrokerUnavailableError
 
@@ -32,22 +34,62 @@ def bounds(
         }
     )
     try:
-        marks = {key: _asked(consumer, key, timeout_s) for key in keys}
-        ends = _read_ends(consumer, marks, timeout_s)
+        marks = _asked(bootstrap_servers, keys, timeout_s)
+        known = _confirmed(bootstrap_servers, marks)
+        unread = {k: (lo, hi) for k, (lo, hi) in marks.items() if k not in known and hi > lo}
+        ends = {**known, **_read_ends(consumer, unread, timeout_s)}
     finally:
         consumer.close()
+    _remember(bootstrap_servers, marks, ends)
     return {key: (low, max(high, ends.get(key, high))) for key, (low, high) in marks.items()}
 
 
-def _asked(consumer: Consumer, key: Key, timeout_s: float) -> tuple[int, int]:
-    try:
-        found = consumer.get_watermark_offsets(TopicPartition(*key), timeout=timeout_s)
-    except KafkaException as e:
-        raise BrokerUnavailableError(f"no watermarks for {key[0]}[{key[1]}]: {e.args[0]}") from e
-    if found is None:
-        raise BrokerUnavailableError(f"no watermarks for {key[0]}[{key[1]}] within {timeout_s} s")
-    low, high = found
-    return int(low), int(high)
+# The end read for a partition, by the broker's answer it was read after: batches are never
+# changed once written, so while the broker answers the same, the end read still holds and a
+# long-running caller (the console, every few seconds) reads only partitions that changed.
+_ENDS: dict[tuple[str, Key], tuple[int, int]] = {}  # (servers, key) -> (answered high, end)
+_ENDS_LOCK = threading.Lock()
+
+
+def _confirmed(bootstrap_servers: str, marks: dict[Key, tuple[int, int]]) -> dict[Key, int]:
+    with _ENDS_LOCK:
+        found = {key: _ENDS.get((bootstrap_servers, key)) for key in marks}
+    return {key: e[1] for key, e in found.items() if e is not None and e[0] == marks[key][1]}
+
+
+def _remember(
+    bootstrap_servers: str, marks: dict[Key, tuple[int, int]], ends: dict[Key, int]
+) -> None:
+    with _ENDS_LOCK:
+        for key, end in ends.items():
+            _ENDS[(bootstrap_servers, key)] = (marks[key][1], end)
+
+
+def _asked(bootstrap_servers: str, keys: list[Key], timeout_s: float) -> dict[Key, tuple[int, int]]:
+    """The broker's (low, high) of every partition: two batched ListOffsets requests (earliest,
+    latest) per leader, not two round trips per partition."""
+    if not keys:
+        return {}
+    client = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})
+    tps = {key: TopicPartition(*key) for key in keys}
+    asked = [
+        client.list_offsets(dict.fromkeys(tps.values(), spec), request_timeout=timeout_s)
+        for spec in (OffsetSpec.earliest(), OffsetSpec.latest())
+    ]
+    marks = {}
+    for key, tp in tps.items():
+        try:
+            low, high = (int(futures[tp].result(timeout_s).offset) for futures in asked)
+        except KafkaException as e:
+            raise BrokerUnavailableError(
+                f"no watermarks for {key[0]}[{key[1]}]: {e.args[0]}"
+            ) from e
+        except TimeoutError as e:  # not answered in time
+            raise BrokerUnavailableError(
+                f"no watermarks for {key[0]}[{key[1]}] within {timeout_s} s"
+            ) from e
+        marks[key] = (low, high)
+    return marks
 
 
 def _read_ends(
@@ -62,7 +104,7 @@ def _read_ends(
     ends: dict[Key, int] = {}
     deadline = time.monotonic() + timeout_s
     while pending and time.monotonic() < deadline:
-        for message in consumer.consume(1000, 0.2):
+        for message in consumer.consume(1000, 0.05):
             error = message.error()
             if error is not None and error.code() == KafkaError._PARTITION_EOF:
                 key = (str(message.topic()), int(message.partition() or 0))

@@ -10,6 +10,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
+from producers import partition_bounds
+from producers.partition_bounds import bounds
 from producers.topics import TopicSpec, ensure_topics
 from streams.runner.ends import EndWatch
 from streams.windows.watermarks import confirmed_at_end
@@ -83,3 +85,30 @@ def test_no_answer_from_the_broker_is_no_confirmation() -> None:
         assert not confirmed_at_end(watch.end(0, asked), 0)
     finally:
         watch.close()
+
+
+def test_bounds_read_again_only_a_partition_that_changed(data_broker: Any) -> None:
+    """``bounds`` keeps the end it read while the broker's answer stays the same: the second
+    call reads nothing, and a partition that was written to since is read to its new end."""
+    bootstrap = data_broker.bootstrap_servers
+    topic = f"bounds_{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [TopicSpec(topic, 2)])
+    produce(bootstrap, topic, [3, 10, 7])  # partition 0 only, in three batches
+    keys = [(topic, 0), (topic, 1)]
+    assert bounds(bootstrap, keys) == {(topic, 0): (0, 20), (topic, 1): (0, 0)}
+    read = partition_bounds._read_ends
+    reads: list[set[tuple[str, int]]] = []
+
+    def counted(consumer: Any, marks: Any, timeout_s: float) -> dict[tuple[str, int], int]:
+        reads.append(set(marks))
+        return read(consumer, marks, timeout_s)
+
+    partition_bounds._read_ends = counted
+    try:
+        assert bounds(bootstrap, keys) == {(topic, 0): (0, 20), (topic, 1): (0, 0)}
+        produce(bootstrap, topic, [5])
+        assert bounds(bootstrap, keys) == {(topic, 0): (0, 25), (topic, 1): (0, 0)}
+    finally:
+        partition_bounds._read_ends = read
+    assert reads[0] == set()  # nothing changed: the end read before holds
+    assert reads[1] <= {(topic, 0)}  # only the partition written to (Kafka's answer is exact)
