@@ -53,6 +53,7 @@ bench: install ## throughput figures, each with a baseline from the same run
 	$(PY) -m bench.registry --kafka
 	$(PY) -m bench.windows --broker both
 	$(PY) -m bench.projections --broker both
+	$(PY) -m bench.console
 
 clean:
 	rm -rf $(VENV) .tide

@@ -42,6 +42,7 @@ from lake.errors import (
 from lake.evolution import conform, merge
 from lake.offsets import append_with_offsets, committed_offsets
 from lake.parquet_sink import ParquetSink
+from lake.parquet_store.s3 import S3Root
 from lake.tables import ensure_table, load_table
 from lake.watermarks import (
     as_time,
@@ -74,7 +75,8 @@ class LandConfig:
     event_time_column: str = "event_time"  # the watermark's column (none if a table lacks it)
     from_offset: int | None = None  # a backfill into a new table: from this offset on
     from_time_ms: int | None = None  # ... or from the first record at or after this time
-    parquet_root: Path | None = None  # land plain Parquet files here instead (lake.parquet_sink)
+    # land plain Parquet files here instead (lake.parquet_sink): a local folder or an S3 prefix
+    parquet_root: Path | S3Root | None = None
 
     @property
     def table_name(self) -> str:

@@ -80,10 +80,7 @@ def land_topic(
         if backfill is not None:
             config = replace(config, from_offset=backfill.offset, from_time_ms=backfill.time_ms)
         if parquet:
-            # LandConfig.parquet_root says Path; LandJob only hands it to ParquetSink, which
-            # also takes an S3Root (widening that annotation belongs to jobs/land.py).
-            root = parquet_root(settings, config.table_name)
-            config = replace(config, parquet_root=root)  # type: ignore[arg-type]
+            config = replace(config, parquet_root=parquet_root(settings, config.table_name))
         job: LandJob
         job = LandJob(
             config,
