@@ -87,10 +87,15 @@ class JobStore:
                         raise
 
     def start(self, kind: str, args: dict[str, Any]) -> int:
-        """Record a job this process runs now."""
-        job_id = self.queue(kind, args)
-        self.claim(job_id)
-        return job_id
+        """Record a job this process runs now: RUNNING, with its process, in one statement (a
+        reader never sees it QUEUED without a process)."""
+        me = this_process()
+        cursor = self._db.execute(
+            "INSERT INTO jobs (kind, args, state, submitted_at, pid, host, started) "
+            "VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
+            (kind, json.dumps(args), time.time(), me.pid, me.host, me.started),
+        )
+        return int(cursor.lastrowid or 0)
 
     def queue(self, kind: str, args: dict[str, Any]) -> int:
         """Record a job another process will run (``claim`` it there)."""
