@@ -7,6 +7,7 @@ that is down fails only the sections that need it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -43,9 +44,13 @@ async def answer(work: Callable[..., dict[str, Any]], *args: Any) -> Response:
 
 
 def create_app(ctx: ConsoleContext) -> FastAPI:
+    cache = SectionCache(ctx, ctx.settings.console.refresh_seconds)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warming = asyncio.create_task(cache.warm())
         yield
+        warming.cancel()
         ctx.close()
 
     app = FastAPI(
@@ -59,7 +64,6 @@ def create_app(ctx: ConsoleContext) -> FastAPI:
         return invalid_request(error)
 
     add_routes(app, ctx, answer)
-    cache = SectionCache(ctx, ctx.settings.console.refresh_seconds)
 
     @app.get("/api/live")
     async def live(request: Request, job: str | None = None) -> StreamingResponse:

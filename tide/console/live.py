@@ -61,6 +61,16 @@ class SectionCache:
             self._answers[name] = (time.monotonic(), text)
             return text
 
+    def last(self, name: str) -> str | None:
+        """The latest answer of section ``name``, however old (None before the first)."""
+        found = self._answers.get(name)
+        return None if found is None else found[1]
+
+    async def warm(self) -> None:
+        """Compute every section once (at the console's start), so that the first page opened
+        is drawn from answers already there while fresh ones are computed."""
+        await asyncio.gather(*(self.get(n, partial(s, self.ctx)) for n, s in SECTIONS.items()))
+
 
 async def _computed(name: str, work: Callable[[], dict[str, Any]]) -> str:
     started = time.perf_counter()
@@ -89,6 +99,11 @@ async def events(cache: SectionCache, request: Request, job: str | None) -> Asyn
     own.LIVE_STREAMS.inc()
     try:
         yield f"retry: {int(cache.interval_s * 1000)}\n\n"
+        for name in works:  # a new page is drawn at once from the last answers, then updated
+            text = cache.last(name)
+            if text is not None:
+                sent[name] = text
+                yield f"event: {name.split(':', 1)[0]}\ndata: {text}\n\n"
         while not await request.is_disconnected():
             pending = [asyncio.ensure_future(_named(cache, n, w)) for n, w in works.items()]
             for done in asyncio.as_completed(pending):  # a slow section holds up no other
