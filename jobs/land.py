@@ -437,8 +437,10 @@ class LandJob:
         self._landed(data, offsets, latest, snapshot)
 
     def _written(self, snapshot: int) -> int:
-        """The bytes of the data files commit ``snapshot`` added (0 where not known)."""
-        if self._table is None or self._parquet is not None:
+        """The bytes of the data files commit ``snapshot`` added."""
+        if self._parquet is not None:
+            return self._parquet.last_bytes
+        if self._table is None:  # pragma: no cover - an Iceberg commit made it
             return 0
         found = self._table.snapshot_by_id(snapshot)
         return int(found.summary.get("added-files-size") or 0) if found and found.summary else 0

@@ -47,6 +47,7 @@ class ParquetSink:
         self.root, self.topic = root, topic
         self._store: ParquetStore = LocalStore(root) if isinstance(root, Path) else S3Store(root)
         self._writer = uuid.uuid4().hex  # in every state it writes: no two writes are alike
+        self.last_bytes = 0  # the bytes of the data files the last append wrote
         self._store.acquire()
         try:
             self._state = self._read_state()
@@ -78,17 +79,19 @@ class ParquetSink:
                 f"offsets of {self.topic} in {self._store.uri} moved since they were read: "
                 f"expected {dict(expected)}, found {self.committed()}"
             )
+        written = 0
         for (partition, folder), rows in _groups(data, row_partitions).items():
             self._store.check()  # what it writes next is still its own to write
             name = f"{self.topic}+{partition}+{firsts[partition]}.parquet"
             path = f"{folder}/{name}" if folder else name
-            self._store.write_table(path, data.take(pa.array(rows, pa.int64())))
+            written += self._store.write_table(path, data.take(pa.array(rows, pa.int64())))
         commits = int(self._state.get("commits", 0)) + 1
         state = {"topic": self.topic, "commits": commits,
                  "offsets": {str(p): o for p, o in sorted({**expected, **offsets}.items())},
                  "event_times": {str(p): t for p, t in sorted(event_times.items())}}  # fmt: skip
         self._store.commit(self._encode(state))  # the commit point
         self._state = state
+        self.last_bytes = written
         return commits
 
     def close(self) -> None:

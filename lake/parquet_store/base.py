@@ -32,8 +32,9 @@ class ParquetStore(ABC):
         """LeaseLostError if this job no longer holds the root."""
 
     @abstractmethod
-    def write_table(self, path: str, table: pa.Table) -> None:
-        """Write ``table`` as the Parquet file ``path``, replacing any file of that name whole."""
+    def write_table(self, path: str, table: pa.Table) -> int:
+        """Write ``table`` as the Parquet file ``path``, replacing any file of that name whole;
+        the file's size in bytes."""
 
     @abstractmethod
     def files(self) -> list[str]:

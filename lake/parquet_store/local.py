@@ -48,12 +48,14 @@ class LocalStore(ParquetStore):
     def check(self) -> None:
         """The lock cannot be lost while the job runs."""
 
-    def write_table(self, path: str, table: pa.Table) -> None:
+    def write_table(self, path: str, table: pa.Table) -> int:
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
         pq.write_table(table, temporary)
+        size = temporary.stat().st_size
         os.replace(temporary, target)
+        return size
 
     def files(self) -> list[str]:
         return [p.relative_to(self.root).as_posix() for p in self.root.rglob("*.parquet*")]

@@ -84,10 +84,11 @@ class S3Store(ParquetStore):
     def check(self) -> None:
         self._lease.check()
 
-    def write_table(self, path: str, table: pa.Table) -> None:
+    def write_table(self, path: str, table: pa.Table) -> int:
         try:
             with self._fs.open_output_stream(f"{self._base}/{path}") as out:
                 pq.write_table(table, out)
+                return int(out.tell())
         except OSError as e:
             raise ParquetSinkError(f"cannot write {self.uri}/{path}: {e}") from e
 

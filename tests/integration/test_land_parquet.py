@@ -33,8 +33,10 @@ def _land(landed: Landed) -> dict[str, object]:
 def test_parquet_landing_is_exactly_once_and_named_by_offsets(landed: Landed) -> None:
     root = landed.tmp_path / "warehouse" / "parquet" / landed.topic
     landed.produce(range(60))  # partitions 0 and 1, offsets 0..29 each
-    assert _land(landed)["rows_landed"] == 60
+    first = _land(landed)
+    assert first["rows_landed"] == 60
     files = sorted(p.relative_to(root) for p in root.rglob("*.parquet"))
+    assert first["bytes_out"] == sum((root / p).stat().st_size for p in files)
     assert files and all(p.parts[0].startswith("event_time_day=") for p in files)
     assert all(p.parts[1].startswith("region=") for p in files)
     assert {p.name for p in files} == {f"{landed.topic}+0+0.parquet", f"{landed.topic}+1+0.parquet"}

@@ -69,6 +69,11 @@ class Bucket:
         cut = len(self.root) + 1
         return sorted(i.path[cut:] for i in infos if i.path.endswith(".parquet"))
 
+    def size(self) -> int:
+        """The bytes of every data file."""
+        selector = fs.FileSelector(self.root, recursive=True, allow_not_found=True)
+        return sum(i.size for i in self.s3.get_file_info(selector) if i.path.endswith(".parquet"))
+
     def state_bytes(self) -> bytes | None:
         """The offsets object, in one GET by boto3 (pyarrow's reader asks for its size first,
         then for its bytes: a commit in between would cut what it reads)."""
@@ -184,7 +189,9 @@ def test_parquet_on_s3_lands_exactly_once_and_a_second_run_only_the_new_events(
     landed, endpoint = on_s3
     bucket = Bucket(endpoint, landed.topic)
     landed.produce(range(60))  # partitions 0 and 1, offsets 0..29 each
-    assert _landed_rows(_land(landed)) == 60
+    first = _land(landed)
+    assert _landed_rows(first) == 60
+    assert json.loads(first.stdout)["bytes_out"] == bucket.size()
     files = bucket.files()
     assert all(f.startswith("event_time_day=") and "/region=" in f for f in files)
     names = {f.rsplit("/", 1)[-1] for f in files}
