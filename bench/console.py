@@ -82,11 +82,17 @@ def console(data_dir: Path, bs: str, registry_url: str, *workers: str) -> Iterat
     args = [sys.executable, "-m", "tide", "console", "--port", str(port)]
     for url in workers:
         args += ["--worker", url]
-    server = ServerProcess("console", args, data_dir / f"console-{port}.log", env)
+    log = data_dir / f"console-{port}.log"
+    server = ServerProcess("console", args, log, env)
     url = f"http://127.0.0.1:{port}"
     server.start(lambda: _answers(url + "/metrics"), timeout_s=60)
     try:
         yield url
+    except Exception:
+        lines = [line for line in log.read_text(errors="replace").splitlines()
+                 if "HTTP Request" not in line]  # fmt: skip
+        print(f"console (running: {server.running}) log, last lines:", *lines[-30:], sep="\n")
+        raise
     finally:
         server.stop()
 
@@ -137,11 +143,11 @@ def pipeline(kind: BrokerKind, n: int, rounds: int) -> None:
     off, on = (statistics.median(figures[k]) for k in (False, True))
     print(f"\nwindow job over {n:,} clicks, broker {kind}, {rounds} rounds each "
           "(ABBA order, after a warm-up run)")  # fmt: skip
-    print(f"{'run':<44}{'events/s (median)':>18}{'each':>30}{'x off':>8}")
+    print(f"{'run':<34}{'events/s (median)':>18}{'x off':>8}   each run")
     runs = [("no console", figures[False], off), ("console open, live page", figures[True], on)]
     for label, values, median in runs:
         each = " ".join(f"{v:,.0f}" for v in values)
-        print(f"{label:<44}{median:>18,.0f}{each:>30}{median / off:>8.2f}")
+        print(f"{label:<34}{median:>18,.0f}{median / off:>8.2f}   {each}")
 
 
 def populate(bs: str, registry_url: str, data_dir: Path, topics: int, tables: int) -> None:
@@ -193,7 +199,7 @@ def pages(kind: BrokerKind, topics: int, tables: int, repeat: int) -> None:
             for _ in range(5):
                 time.sleep(2.5)  # the sections' cache (2 s refresh) expires: a cold page
                 cold.append(sections_delivered(url))
-            rows.append(("live stream: every section, cold", cold))
+            rows.append(("live stream: every section, cache expired", cold))
             with live_page(url):
                 warm = [sections_delivered(url) for _ in range(repeat)]
             rows.append(("live stream: every section, another page open", warm))
@@ -255,13 +261,16 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=20, help="calls per endpoint")
     parser.add_argument("--broker", choices=["tansu", "kafka"], default="tansu")
+    parser.add_argument("--only", choices=["pages", "pipeline"], help="one part of the two")
     parser.add_argument("--client", help=argparse.SUPPRESS)  # the live page's process
     args = parser.parse_args()
     if args.client:
         client(args.client)
         return
-    pages(args.broker, args.topics, args.tables, args.repeat)
-    pipeline(args.broker, args.events, args.rounds)
+    if args.only != "pipeline":
+        pages(args.broker, args.topics, args.tables, args.repeat)
+    if args.only != "pages":
+        pipeline(args.broker, args.events, args.rounds)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,21 @@ CHECKPOINT_SECONDS = Histogram(
     ["job"],
     registry=REGISTRY,
 )
+TIME = Counter(
+    "tide_stream_time_seconds",
+    "Run-loop time by state, as Flink reports a task's: idle (waiting for input), "
+    "backpressured (waiting for the broker to take outputs: a full producer queue, a flush "
+    "or transaction commit at a checkpoint) and busy (the rest).",
+    ["job", "state"],
+    registry=REGISTRY,
+)
+TIME_PER_SECOND = Gauge(
+    "tide_stream_time_ms_per_second",
+    "Milliseconds per second in each state over the last second or so (Flink's "
+    "busyTimeMsPerSecond, idleTimeMsPerSecond, backPressuredTimeMsPerSecond).",
+    ["job", "state"],
+    registry=REGISTRY,
+)
 RESTARTS = Counter(
     "tide_stream_runner_restarts", "Runner restarts after an error.", ["job"], registry=REGISTRY
 )

@@ -44,6 +44,7 @@ from streams.runner.ends import EndWatch
 from streams.runner.merge_stage import MergeStage
 from streams.runner.partition_stage import PartitionStage
 from streams.runner.settings import Cadence, RunnerSettings
+from streams.runner.time_share import TimeShare
 from streams.runner.view import ExchangeView
 from streams.state.checkpoints import (
     MERGE_KEY,
@@ -67,6 +68,7 @@ class JobRunner:
         self._stop = stop
         self._plan = PartialPlan(job.aggregations)
         self._failed: str | None = None
+        self._time = TimeShare(job.name)  # idle, backpressured, busy
         self._checkpointed: dict[int, tuple[int | None, int]] = {}
         self._moved: dict[str, dict[int, int]] = {}  # topic → partition → restored position
         self.merge: MergeStage | None = None
@@ -132,7 +134,10 @@ class JobRunner:
         next_checkpoint = time.monotonic() + interval
         next_early = time.monotonic() + (self.job.early_every_s or 0)
         while not self._stop.is_set():
+            fetched = time.monotonic()
             batch = self._sources.consume(self.settings.batch_size, self.settings.poll_timeout_s)
+            if len(batch) < self.settings.batch_size:  # it waited for records not there yet
+                self._time.add("idle", time.monotonic() - fetched)
             self._dispatch_sources(self._settle(self._sources, self.job.source, batch))
             exchange = self._merger.consume(10_000, 0)
             self._dispatch_merge(self._settle(self._merger, self.job.exchange_topic, exchange))
@@ -146,6 +151,7 @@ class JobRunner:
                 self._checkpoint(list(self.stage.owned), merge=True)
                 gauges.partitions(self.job, self.stage, self._sources)
                 next_checkpoint = time.monotonic() + interval
+            self._time.roll()
             if self._failed:
                 raise DeliveryFailedError(self._failed)
 
@@ -230,8 +236,9 @@ class JobRunner:
                         on_delivery=self._delivered,
                     )
                     break
-                except BufferError:
-                    self._producer.poll(0.05)
+                except BufferError:  # the broker does not take outputs as fast as they come
+                    with self._time.waiting("backpressured"):
+                        self._producer.poll(0.05)
         self._producer.poll(0)
 
     def _delivered(self, err: KafkaError | None, msg: Message) -> None:
@@ -243,13 +250,17 @@ class JobRunner:
         broker did not acknowledge in time (nothing is claimed then). With exactly_once, the
         interval's transaction commits instead (outputs, checkpoints and offsets together)."""
         started = time.perf_counter()
-        if not self.settings.exactly_once and (self._producer.flush(30) > 0 or self._failed):
-            return False
+        waiting = self._time.waiting
+        if not self.settings.exactly_once:
+            with waiting("backpressured"):
+                if self._producer.flush(30) > 0 or self._failed:
+                    return False
         self._write_checkpoints(partitions, merge)
-        if self.settings.exactly_once:
-            self._commit_transaction()
-        elif self._producer.flush(30) > 0 or self._store.failures:
-            raise CheckpointError(f"job {self.job.name}: a checkpoint was not acknowledged")
+        with waiting("backpressured"):
+            if self.settings.exactly_once:
+                self._commit_transaction()
+            elif self._producer.flush(30) > 0 or self._store.failures:
+                raise CheckpointError(f"job {self.job.name}: a checkpoint was not acknowledged")
         self._commit_hints()
         metrics.CHECKPOINT_SECONDS.labels(self.job.name).observe(time.perf_counter() - started)
         return True

@@ -85,6 +85,7 @@ def test_streams_show_watermarks_events_dead_letters_and_group_lag(
                 job is not None
                 and sum(p["events_in"] or 0 for p in job["partitions"]) >= 11
                 and job["dead_letters"] == 1
+                and job["time_ms_per_second"] is not None
                 and group is not None
                 and sum(p["committed"] or 0 for p in group["partitions"]) >= 11
             )
@@ -107,6 +108,9 @@ def test_streams_show_watermarks_events_dead_letters_and_group_lag(
     assert shown["workers"][0]["url"] == worker_url
     assert job["checkpoints"] >= 1
     assert job["checkpoint_mean_ms"] > 0
+    share = job["time_ms_per_second"]  # a caught-up job waits for input most of the time
+    assert set(share) == {"busy", "idle", "backpressured"}
+    assert 990 <= sum(share.values()) <= 1010 and share["idle"] > share["busy"]
     for partition in job["partitions"]:
         assert partition["watermark"].startswith(time.strftime("%Y-", time.gmtime(t0 / 1000)))
         assert 3000 < partition["behind_s"] < 3700
