@@ -382,10 +382,20 @@ def test_the_page_in_a_real_browser_shows_every_section(console: Console, tmp_pa
         lake = browser.find_element(By.CSS_SELECTOR, "#lake .body").text
         assert lake.split(console.topic, 1)[1].split()[0] == str(RECORDS)  # its row count
         shows("#jobs .body", "SUCCEEDED")
+        head, *rows = browser.execute_script(
+            "return [...document.querySelectorAll('#jobs .body table tr')]"
+            ".map((r) => [...r.cells].map((c) => c.textContent))"
+        )
+        landing = dict(zip(head, next(r for r in rows if r[1] == "land"), strict=True))
+        assert landing["rows"] == str(RECORDS) and int(landing["bytes in"]) > 0
+        assert float(landing["took (s)"]) > 0
         shows("#schemas .body", f"{console.topic}-value")
         shows("#groups .body", console.group)
         shows("#overview .body", "healthy")
-        browser.find_element(By.CSS_SELECTOR, f'button[data-browse="{console.topic}"]').click()
+        # the topics table is redrawn on every tick: find and click the button in one step
+        browser.execute_script(
+            "document.querySelector(arguments[0]).click()", f'button[data-browse="{console.topic}"]'
+        )
         shows("#browser .body", "user_id")  # an Avro value, decoded through the registry
         sql = browser.find_element(By.CSS_SELECTOR, "#query textarea")
         sql.clear()
@@ -393,6 +403,13 @@ def test_the_page_in_a_real_browser_shows_every_section(console: Console, tmp_pa
         browser.find_element(By.CSS_SELECTOR, "#query button").click()
         shows("#sql .body", "landed")
         assert str(RECORDS) in browser.find_element(By.CSS_SELECTOR, "#sql .body").text
+        sql.clear()  # a grouped result is charted too: a bar per row
+        sql.send_keys(f"SELECT user_id, count(*) AS clicks FROM {console.topic} GROUP BY 1")  # noqa: S608
+        browser.find_element(By.CSS_SELECTOR, "#query button").click()
+        shows("#sql .body", "clicks by user_id")
+        bars = browser.find_elements(By.CSS_SELECTOR, "#sql .sql-chart rect")
+        shown = browser.find_elements(By.CSS_SELECTOR, "#sql .body table tr")
+        assert len(bars) == len(shown) - 1 > 0  # the header row has no bar
         assert not browser.find_elements(By.CSS_SELECTOR, ".error")
         browser.save_screenshot(str(shots / "console.png"))
         for section in ("overview", "streams", "topics", "groups", "browser", "lake", "sql",

@@ -59,13 +59,15 @@ def by_labels(samples: Samples, name: str, *labels: str) -> dict[tuple[str, ...]
 
 def summary(samples: Samples) -> dict[str, Any]:
     """Per job: its partitions (watermark, lag, idle, events read), late events, dead letters,
-    the operator watermark, checkpoints taken and their mean duration, runner restarts, and
-    its run loop's milliseconds per second busy, idle and backpressured."""
+    open windows (all stages), the operator watermark, checkpoints taken and their mean
+    duration, runner restarts, and its run loop's milliseconds per second busy, idle and
+    backpressured."""
     marks = by_labels(samples, "tide_stream_partition_watermark_ms", "job", "partition")
     lags = by_labels(samples, "tide_stream_consumer_lag", "job", "partition")
     idle = by_labels(samples, "tide_stream_partition_idle", "job", "partition")
     events = by_labels(samples, "tide_stream_events_in_total", "job", "partition")
     shares = by_labels(samples, "tide_stream_time_ms_per_second", "job", "state")
+    windows = by_labels(samples, "tide_stream_open_windows", "job", "stage")
     per_job = {
         "late": by_labels(samples, "tide_stream_late_events_total", "job"),
         "dead_letters": by_labels(samples, "tide_stream_dead_letters_total", "job"),
@@ -96,6 +98,7 @@ def summary(samples: Samples) -> dict[str, Any]:
         del entry["checkpoint_seconds"]
         share = {state: value for (name, state), value in shares.items() if name == job}
         entry["time_ms_per_second"] = share or None  # busy, idle, backpressured (as Flink's)
+        entry["open_windows"] = _int(sum(v for (name, _), v in windows.items() if name == job))
     return {"jobs": [jobs[name] for name in sorted(jobs)]}
 
 

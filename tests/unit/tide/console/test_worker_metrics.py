@@ -50,6 +50,10 @@ def test_jobs_partitions_watermarks_lag_late_and_dead_letters(worker_url: str) -
     metrics.OPERATOR_WATERMARK.labels(JOB).set(1_796_000_000_000)
     metrics.CHECKPOINT_SECONDS.labels(JOB).observe(0.010)
     metrics.CHECKPOINT_SECONDS.labels(JOB).observe(0.030)
+    metrics.OPEN_WINDOWS.labels(JOB, "partial").set(5)
+    metrics.OPEN_WINDOWS.labels(JOB, "merge").set(2)
+    for state, share in (("busy", 120.0), ("idle", 830.0), ("backpressured", 50.0)):
+        metrics.TIME_PER_SECOND.labels(JOB, state).set(share)
 
     jobs = {j["job"]: j for j in summary(scrape(worker_url))["jobs"]}
 
@@ -57,6 +61,8 @@ def test_jobs_partitions_watermarks_lag_late_and_dead_letters(worker_url: str) -
     assert (job["late"], job["dead_letters"]) == (3, 2)
     assert job["operator_watermark_ms"] == 1_796_000_000_000
     assert (job["checkpoints"], job["checkpoint_mean_ms"], job["restarts"]) == (2, 20.0, None)
+    assert job["open_windows"] == 7  # over both stages
+    assert job["time_ms_per_second"] == {"busy": 120.0, "idle": 830.0, "backpressured": 50.0}
     first, second = job["partitions"]
     assert first == {"partition": 0, "watermark_ms": 1_796_000_000_000, "consumer_lag": 7,
                      "idle": False, "events_in": 12}  # fmt: skip
