@@ -4,7 +4,9 @@
 ``/api/...`` endpoint answers it, or ``{"error", "message"[, "dependency"]}`` when that one
 fails) each time it differs from what this stream sent last, ``results`` for job J's window
 results, and a ``tick`` with the server's time every round. A section is computed at most once
-per refresh interval however many pages are open (``SectionCache``), and only while one is.
+per refresh interval however many pages are open (``SectionCache``), and only while one is
+(and once at the console's start). A new stream first gets each section's last answer, however
+old, so that the page is drawn at once, then the fresh ones that differ.
 """
 
 from __future__ import annotations
