@@ -161,7 +161,15 @@ class LandJob:
         self._ahead: CommitAhead | None = None  # while running: commits beside the reading
 
     def run(self, stop: threading.Event | None = None) -> LandResult:
-        """Land; with ``config.follow``, until ``stop`` is set (then what was read is committed)."""
+        """Land; with ``config.follow``, until ``stop`` is set (then what was read is committed).
+        The Parquet sink (and the S3 lease it holds) is let go however the run ends."""
+        try:
+            return self._run(stop)
+        finally:
+            if self._parquet is not None:
+                self._parquet.close()
+
+    def _run(self, stop: threading.Event | None) -> LandResult:
         partitions = partitions_of(self.config.bootstrap_servers, self.config.topic)
         self._check_offsets(partitions)
         self._start = self._backfill_start(partitions)
@@ -192,8 +200,6 @@ class LandJob:
             self._columns = None
             self._ahead = None
             consumer.close()
-            if self._parquet is not None:
-                self._parquet.close()
         return self.result
 
     def _check_offsets(self, partitions: list[int]) -> None:

@@ -13,8 +13,9 @@ import time
 import uuid
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka.admin import OffsetSpec
 
+from producers.admin_clients import shared_admin
 from producers.errors import BrokerUnavailableError
 
 Key = tuple[str, int]  # (topic, partition)
@@ -24,22 +25,10 @@ def bounds(
     bootstrap_servers: str, keys: list[Key], timeout_s: float = 10.0
 ) -> dict[Key, tuple[int, int]]:
     """(low, high) watermark of each partition, the high one confirmed by a read to its end."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": f"tide-bounds-{uuid.uuid4().hex}",  # required by the client; never joined
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-            "log_level": 0,
-        }
-    )
-    try:
-        marks = _asked(bootstrap_servers, keys, timeout_s)
-        known = _confirmed(bootstrap_servers, marks)
-        unread = {k: (lo, hi) for k, (lo, hi) in marks.items() if k not in known and hi > lo}
-        ends = {**known, **_read_ends(consumer, unread, timeout_s)}
-    finally:
-        consumer.close()
+    marks = _asked(bootstrap_servers, keys, timeout_s)
+    known = _confirmed(bootstrap_servers, marks)
+    unread = {k: (lo, hi) for k, (lo, hi) in marks.items() if k not in known and hi > lo}
+    ends = {**known, **(_read(bootstrap_servers, unread, timeout_s) if unread else {})}
     _remember(bootstrap_servers, marks, ends)
     return {key: (low, max(high, ends.get(key, high))) for key, (low, high) in marks.items()}
 
@@ -70,7 +59,7 @@ def _asked(bootstrap_servers: str, keys: list[Key], timeout_s: float) -> dict[Ke
     latest) per leader, not two round trips per partition."""
     if not keys:
         return {}
-    client = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})
+    client = shared_admin(bootstrap_servers)
     tps = {key: TopicPartition(*key) for key in keys}
     asked = [
         client.list_offsets(dict.fromkeys(tps.values(), spec), request_timeout=timeout_s)
@@ -90,6 +79,25 @@ def _asked(bootstrap_servers: str, keys: list[Key], timeout_s: float) -> dict[Ke
             ) from e
         marks[key] = (low, high)
     return marks
+
+
+def _read(
+    bootstrap_servers: str, marks: dict[Key, tuple[int, int]], timeout_s: float
+) -> dict[Key, int]:
+    """``_read_ends`` with a consumer of its own (made only when there is something to read)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": f"tide-bounds-{uuid.uuid4().hex}",  # required by the client; never joined
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+            "log_level": 0,
+        }
+    )
+    try:
+        return _read_ends(consumer, marks, timeout_s)
+    finally:
+        consumer.close()
 
 
 def _read_ends(

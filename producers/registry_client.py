@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from producers.errors import RegistryRequestError, RegistryUnavailableError
+from producers.tls import shared_ssl_context
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
@@ -21,7 +22,9 @@ class RegistryClient:
         parsed = httpx.URL(url.rstrip("/"))
         auth = (parsed.username, parsed.password) if parsed.username else None
         self.url = str(parsed.copy_with(username=None, password=None))  # never logged with secrets
-        self._http = httpx.Client(base_url=self.url, timeout=timeout_s, auth=auth)
+        self._http = httpx.Client(
+            base_url=self.url, timeout=timeout_s, auth=auth, verify=shared_ssl_context()
+        )
         self._ids: dict[tuple[str, str], int] = {}
         self._schemas: dict[int, str] = {}
 

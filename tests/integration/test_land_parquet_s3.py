@@ -337,3 +337,17 @@ def test_conditional_requests_are_signed_as_botocore_signs_them(
     options = S3Options("http://127.0.0.1:9000", "eu-west-1", "AKID", "SECRET", token, True)
     ours = sign(method, url, body, options, at.replace(tzinfo=dt.UTC))
     assert ours["authorization"] == request.headers["Authorization"]
+
+
+def test_a_run_refused_before_it_reads_lets_go_of_its_lease(on_s3: tuple[Landed, str]) -> None:
+    """A backfill refused at its start (the table holds the topic's offsets already) leaves no
+    lease behind: the next run starts at once instead of waiting for the lease to expire."""
+    landed, endpoint = on_s3
+    bucket = Bucket(endpoint, landed.topic)
+    landed.produce(range(10))
+    assert _landed_rows(_land(landed)) == 10
+    refused = _land(landed, "--from-offset", "0")
+    assert "offsets" in _error_line(refused)
+    assert not bucket.has(LEASE)
+    landed.produce(range(10, 14))
+    assert _landed_rows(_land(landed)) == 4

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tide.console.context import ConsoleContext
-from tide.stack.broker import metadata_ok
+from tide.console.topics import broker_answers
 from tide.stack.health import child_health
 from tide.stack.registry_process import registry_answers
 from tide.stack.supervision import read_state
@@ -21,7 +21,7 @@ def overview(ctx: ConsoleContext) -> dict[str, Any]:
     s = ctx.settings
     data_dir = s.data_dir.resolve()
     configured = [
-        _part("broker", s.kafka.bootstrap_servers, metadata_ok(s.kafka.bootstrap_servers, 1.0)),
+        _part("broker", s.kafka.bootstrap_servers, broker_answers(s.kafka.bootstrap_servers)),
         _part("registry", s.registry.url, registry_answers(s.registry.url)),
         _part("lake catalog", s.catalog_uri, None),
         _part("warehouse", s.warehouse, None),

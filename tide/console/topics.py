@@ -6,22 +6,34 @@ from dataclasses import asdict
 from itertools import islice
 from typing import Any
 
+from confluent_kafka import KafkaException
+
+from producers.admin_clients import shared_admin
 from producers.errors import BrokerUnavailableError
 from tide.console.context import ConsoleContext
 from tide.console.errors import BadParameterError
 from tide.ops.consume import ConsumeRequest, consume, parse_start
 from tide.ops.lag import committed_lag, group_lag, list_groups
 from tide.ops.topic_info import describe_topic, list_topics
-from tide.stack.broker import metadata_ok
 
 MAX_MESSAGES = 500
 PROBE_S = 1.0  # a broker that is down fails a section in this, not in the tools' 10 s
 
 
+def broker_answers(bootstrap: str) -> bool:
+    """True when a broker at ``bootstrap`` answers a metadata request within ``PROBE_S``, asked
+    with the process's client: a new one per section and refresh cost more than the sections."""
+    try:
+        shared_admin(bootstrap).list_topics(timeout=PROBE_S)
+    except KafkaException:
+        return False
+    return True
+
+
 def servers(ctx: ConsoleContext) -> str:
     """The bootstrap servers, once a broker there answered a metadata request."""
     bootstrap = ctx.settings.kafka.bootstrap_servers
-    if not metadata_ok(bootstrap, PROBE_S):
+    if not broker_answers(bootstrap):
         raise BrokerUnavailableError(f"Kafka broker not reachable at {bootstrap}")
     return bootstrap
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from producers.tls import shared_ssl_context
 from tide.console.errors import WorkerMetricsError
 from tide.stack.supervision import read_state
 
@@ -41,7 +42,7 @@ def discovered(data_dir: Path) -> list[str]:
 def scrape(url: str, timeout_s: float = 2.0) -> Samples:
     """Every sample of the worker at ``url``, by metric name."""
     try:
-        response = httpx.get(url, timeout=timeout_s)
+        response = httpx.get(url, timeout=timeout_s, verify=shared_ssl_context())
         response.raise_for_status()
     except httpx.HTTPError as e:
         raise WorkerMetricsError(f"worker metrics at {url} did not answer: {e}") from e

@@ -9,6 +9,8 @@ from typing import Any
 from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 
+from producers.admin_clients import shared_admin
+
 
 def reader(bootstrap_servers: str, **extra: Any) -> Consumer:
     """A consumer that is assigned partitions, never joins a group and never commits."""
@@ -26,4 +28,5 @@ def reader(bootstrap_servers: str, **extra: Any) -> Consumer:
 
 
 def admin(bootstrap_servers: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 0})
+    """The process's admin client of ``bootstrap_servers`` (``producers.admin_clients``)."""
+    return shared_admin(bootstrap_servers)

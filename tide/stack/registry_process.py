@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from producers.tls import shared_ssl_context
 from registry.server import KafkaStoreOptions
 from tide.stack.process import ServerProcess
 
@@ -16,7 +17,8 @@ def registry_answers(url: str) -> bool:
     """True when a schema registry answers ``GET /subjects`` at ``url`` (401: it is up, and
     wants credentials)."""
     try:
-        return httpx.get(f"{url}/subjects", timeout=1.0).status_code in (200, 401)
+        answer = httpx.get(f"{url}/subjects", timeout=1.0, verify=shared_ssl_context())
+        return answer.status_code in (200, 401)
     except httpx.HTTPError:
         return False
 
