@@ -74,8 +74,8 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def console(data_dir: Path, bs: str, registry_url: str, *workers: str) -> Iterator[str]:
-    """`tide console` over the bench's stack, as its own process; its URL."""
+def console(data_dir: Path, bs: str, registry_url: str, *workers: str) -> Iterator[tuple[str, int]]:
+    """`tide console` over the bench's stack, as its own process; its URL and pid."""
     env = {**os.environ, "TIDE_DATA_DIR": str(data_dir), "TIDE_KAFKA__BOOTSTRAP_SERVERS": bs,
            "TIDE_REGISTRY__URL": registry_url}  # fmt: skip
     port = free_port()
@@ -87,7 +87,7 @@ def console(data_dir: Path, bs: str, registry_url: str, *workers: str) -> Iterat
     url = f"http://127.0.0.1:{port}"
     server.start(lambda: _answers(url + "/metrics"), timeout_s=60)
     try:
-        yield url
+        yield url, server.pid or 0
     except Exception:
         lines = [line for line in log.read_text(errors="replace").splitlines()
                  if "HTTP Request" not in line]  # fmt: skip
@@ -124,6 +124,12 @@ def client(url: str) -> None:
                 said = True
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pipeline(kind: BrokerKind, n: int, rounds: int) -> None:
     """(1): the window job's events/s without and with the console, same run."""
     with stack(kind) as (bs, registry_url, data_dir):
@@ -133,11 +139,15 @@ def pipeline(kind: BrokerKind, n: int, rounds: int) -> None:
         worker = f"http://127.0.0.1:{port}/metrics"
         tide(bs, registry_url, data_dir, "clicks", n)  # a warm-up, not counted
         figures: dict[bool, list[float]] = {False: [], True: []}
+        console_cpu, console_wall = 0.0, 0.0
         for i in range(rounds * 2):
             with_console = i % 4 in (1, 2)  # off, on, on, off, off, on, ...
             if with_console:
-                with console(data_dir, bs, registry_url, worker) as url, live_page(url):
+                with console(data_dir, bs, registry_url, worker) as (url, pid), live_page(url):
+                    cpu, wall = cpu_seconds(pid), time.monotonic()
                     figures[True].append(tide(bs, registry_url, data_dir, "clicks", n)[0])
+                    console_cpu += cpu_seconds(pid) - cpu
+                    console_wall += time.monotonic() - wall
             else:
                 figures[False].append(tide(bs, registry_url, data_dir, "clicks", n)[0])
     off, on = (statistics.median(figures[k]) for k in (False, True))
@@ -148,6 +158,9 @@ def pipeline(kind: BrokerKind, n: int, rounds: int) -> None:
     for label, values, median in runs:
         each = " ".join(f"{v:,.0f}" for v in values)
         print(f"{label:<34}{median:>18,.0f}{median / off:>8.2f}   {each}")
+    print(
+        f"the console's CPU while the job ran with it: {console_cpu / console_wall:.1%} of one core"
+    )
 
 
 def populate(bs: str, registry_url: str, data_dir: Path, topics: int, tables: int) -> None:
@@ -184,7 +197,7 @@ def pages(kind: BrokerKind, topics: int, tables: int, repeat: int) -> None:
     """(2): response times with ``topics`` topics and ``tables`` tables."""
     with stack(kind) as (bs, registry_url, data_dir):
         populate(bs, registry_url, data_dir, topics, tables)
-        with console(data_dir, bs, registry_url) as url:
+        with console(data_dir, bs, registry_url) as (url, _):
             rows: list[tuple[str, list[float]]] = []
             with httpx.Client(base_url=url, timeout=60) as http:
                 for name, path in ENDPOINTS.items():
