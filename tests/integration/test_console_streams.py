@@ -55,16 +55,27 @@ def _console(
     return server, url
 
 
-def test_streams_show_watermarks_events_dead_letters_and_group_lag(
-    rig: StreamRig, broker: EmbeddedBroker, registry_url: str, tmp_path: Path
-) -> None:
-    source = rig.source("console_clicks", 2)
-    spec = {"name": rig.name("console"), "source": source, "time": "event_time", "key": "page",
-            "window_seconds": WINDOW_S, "lateness_seconds": 2,
-            "aggregations": [{"name": "clicks", "kind": "count"}]}  # fmt: skip
+def _clicks_per_page(
+    rig: StreamRig, source_name: str, job_name: str
+) -> tuple[str, dict[str, Any], Path, int]:
+    """A 2-partition source, a job counting its clicks per page, and its worker started with
+    its /metrics on a port of its own: (source, spec, jobs file, web port)."""
+    source = rig.source(source_name, 2)
+    spec: dict[str, Any] = {
+        "name": rig.name(job_name), "source": source, "time": "event_time", "key": "page",
+        "window_seconds": WINDOW_S, "lateness_seconds": 2,
+        "aggregations": [{"name": "clicks", "kind": "count"}],
+    }  # fmt: skip
     jobs_file = rig.jobs_file(spec)
     web_port = free_port()
     rig.worker(jobs_file, spec["name"], env={"TIDE_STREAMS__WEB_PORT": str(web_port)})
+    return source, spec, jobs_file, web_port
+
+
+def test_streams_show_watermarks_events_dead_letters_and_group_lag(
+    rig: StreamRig, broker: EmbeddedBroker, registry_url: str, tmp_path: Path
+) -> None:
+    source, spec, jobs_file, web_port = _clicks_per_page(rig, "console_clicks", "console")
     t0 = (int(time.time()) - 3600) // WINDOW_S * WINDOW_S * 1000
     rig.produce(source, [(p, click(t0 + 1000 * s)) for s in range(1, 6) for p in (0, 1)])
     rig.produce_raw(source, 0, b'{"not": "avro"}')
@@ -135,13 +146,7 @@ def test_the_page_shows_a_watermark_advance_results_appear_and_decoded_dead_lett
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    source = rig.source("page_clicks", 2)
-    spec = {"name": rig.name("page"), "source": source, "time": "event_time", "key": "page",
-            "window_seconds": WINDOW_S, "lateness_seconds": 2,
-            "aggregations": [{"name": "clicks", "kind": "count"}]}  # fmt: skip
-    jobs_file = rig.jobs_file(spec)
-    web_port = free_port()
-    rig.worker(jobs_file, spec["name"], env={"TIDE_STREAMS__WEB_PORT": str(web_port)})
+    source, spec, jobs_file, web_port = _clicks_per_page(rig, "page_clicks", "page")
     t0 = (int(time.time()) - 3600) // WINDOW_S * WINDOW_S * 1000
     rig.produce(source, [(p, click(t0 + 1000 * s)) for s in range(1, 4) for p in (0, 1)])
     server, url = _console(broker, registry_url, tmp_path, jobs_file,
